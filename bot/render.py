@@ -1,0 +1,71 @@
+"""Plain-text rendering for the terminal (the console chat and the CLI without ``--json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.answer import Answer, Quote
+
+
+def kind_label(kind: str, author: str | None) -> str:
+    if kind == "comment":
+        return f"reader comment by {author}" if author else "reader comment (unnamed)"
+    return "article"
+
+
+def source_line(quote: Quote) -> str:
+    parts = [kind_label(quote.kind, quote.author)]
+    if quote.title:
+        parts.append(f"“{quote.title}”")
+    parts.extend(value for value in (quote.site, quote.published, quote.url) if value)
+    parts.append(quote.passage_id)
+    return f"[{quote.n}] " + " · ".join(parts)
+
+
+def answer_text(answer: Answer) -> str:
+    if not answer.answered:
+        return answer.text
+    sources = "\n".join(source_line(quote) for quote in answer.quotes)
+    return f"{answer.text}\n\nSources:\n{sources}"
+
+
+def source_text(source: dict[str, Any]) -> str:
+    header = " · ".join(
+        value
+        for value in (
+            kind_label(source["kind"], source["author"]),
+            f"“{source['title']}”" if source["title"] else None,
+            source["site"],
+            source["published"],
+            source["url"],
+        )
+        if value
+    )
+    context = [*(f"  … {text}" for text in source["before"]), f"> {source['text']}"]
+    context += [f"  … {text}" for text in source["after"]]
+    return f"{source['passage_id']} ({header})\n\n" + "\n\n".join(context)
+
+
+def document_text(document: dict[str, Any]) -> str:
+    lines = [document["title"] or "(untitled)"]
+    meta = [document["site"], document["published"], document["url"], document["origin"]]
+    lines.append(" · ".join(str(value) for value in meta if value))
+    lines += ["", document["body"], "", f"Comments ({len(document['comments'])}):"]
+    for comment in document["comments"]:
+        lines.append(f"- {comment['author'] or '(unnamed)'}: {comment['text']}")
+    return "\n".join(lines)
+
+
+def sources_text(sources: dict[str, Any]) -> str:
+    rows = sources["documents"]
+    if not rows:
+        return "The archive is empty."
+    return "\n".join(
+        f"{row['document_id']}  {row['site'] or '-'}  {row['published'] or '-'}  "
+        f"{row['passages']} passages, {row['comments']} comments  {row['title'] or row['origin']}"
+        for row in rows
+    )
+
+
+def stats_text(stats: dict[str, Any]) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in stats.items())

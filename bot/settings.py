@@ -1,0 +1,42 @@
+"""Typed settings from the environment and ``.env`` (every one is listed in ``.env.example``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where archive.db and chroma/ live.")
+    embed_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local path.",
+    )
+    embed_device: str | None = Field(None, description="cpu or cuda; unset picks automatically.")
+    discord_token: SecretStr | None = Field(None, description="Bot token; unset runs a console.")
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Guilds to sync slash commands to at start (instant)."
+    )
+    discord_api_base: str = Field(DISCORD_API_BASE, description="REST base URL (proxies, tests).")
+    discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, description="Gateway URL.")
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        return value
+
+    @field_validator("discord_token", "embed_device", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value

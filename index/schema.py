@@ -1,0 +1,90 @@
+"""The SQLite schema as an append-only list of migrations.
+
+Never edit a migration that has shipped: add a new one. ``PRAGMA user_version`` records how many
+have been applied, so opening an old archive brings it up to date.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+MIGRATIONS: list[str] = [
+    # 1: documents, comments, passages, FTS over passages, key/value metadata.
+    """
+    CREATE TABLE documents (
+        id                 TEXT PRIMARY KEY,
+        origin             TEXT NOT NULL,
+        format             TEXT NOT NULL,
+        content_hash       TEXT NOT NULL,
+        url                TEXT,
+        site               TEXT,
+        title              TEXT,
+        published          TEXT,
+        published_int      INTEGER,
+        published_inferred INTEGER NOT NULL DEFAULT 0,
+        authors            TEXT NOT NULL DEFAULT '[]',
+        body               TEXT NOT NULL,
+        ingested_at        TEXT NOT NULL
+    );
+    CREATE INDEX documents_site ON documents(site);
+
+    CREATE TABLE comments (
+        id          TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        author      TEXT,
+        published   TEXT,
+        parent      TEXT,
+        text        TEXT NOT NULL
+    );
+    CREATE INDEX comments_document ON comments(document_id, position);
+
+    -- seq: the stable integer key the FTS rows point at (a bare rowid may change on VACUUM).
+    CREATE TABLE passages (
+        seq          INTEGER PRIMARY KEY,
+        id           TEXT NOT NULL UNIQUE,
+        document_id  TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        comment_id   TEXT REFERENCES comments(id) ON DELETE CASCADE,
+        kind         TEXT NOT NULL CHECK (kind IN ('article', 'comment')),
+        author       TEXT,
+        position     INTEGER NOT NULL,
+        source_start INTEGER NOT NULL,
+        source_end   INTEGER NOT NULL,
+        text         TEXT NOT NULL,
+        embedded     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX passages_document ON passages(document_id, position);
+    CREATE INDEX passages_author ON passages(author) WHERE author IS NOT NULL;
+    CREATE INDEX passages_pending ON passages(embedded) WHERE embedded = 0;
+
+    -- Contentless: the text lives once, in passages; the store deletes FTS rows explicitly.
+    CREATE VIRTUAL TABLE passages_fts USING fts5(
+        text, author, title,
+        content = '',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+
+    -- Vectors that must leave chromadb: written in the same transaction that removes a passage,
+    -- so a crash between SQLite and chromadb is repaired on the next sync.
+    CREATE TABLE vector_deletions (id TEXT PRIMARY KEY);
+
+    CREATE TABLE ingest_runs (
+        id          INTEGER PRIMARY KEY,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        report      TEXT
+    );
+
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    """Apply every migration the database has not seen yet, each in its own transaction."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    applied = row[0] if row else 0
+    for version, script in enumerate(MIGRATIONS[applied:], start=applied + 1):
+        # executescript commits what is pending first; BEGIN/COMMIT make the migration atomic.
+        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")

@@ -1,0 +1,458 @@
+"""The canonical record: SQLite through aiosqlite (WAL), with FTS5 over passage text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import aiosqlite
+
+from index.models import (
+    DocumentRecord,
+    Passage,
+    PassageKind,
+    SearchFilters,
+    date_as_int,
+)
+from index.schema import migrate
+
+SaveOutcome = Literal["added", "updated", "unchanged"]
+
+_PASSAGE_COLUMNS = """
+    p.id, p.document_id, p.kind, p.position, p.text, p.author,
+    d.title, d.site, d.url, d.published
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPassage:
+    """A passage whose vector chromadb does not have yet, with the metadata filters need."""
+
+    passage_id: str
+    text: str
+    metadata: dict[str, str | int]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def fts_query(terms: Iterable[str]) -> str:
+    """An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax."""
+    return " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filters.kind:
+        clauses.append("p.kind = ?")
+        params.append(filters.kind)
+    if filters.site:
+        clauses.append("d.site = ? COLLATE NOCASE")
+        params.append(filters.site)
+    if filters.author:
+        clauses.append("p.author = ? COLLATE NOCASE")
+        params.append(filters.author)
+    if filters.since:
+        clauses.append("d.published_int >= ?")
+        params.append(date_as_int(filters.since))
+    if filters.until:
+        clauses.append("d.published_int <= ?")
+        params.append(date_as_int(filters.until))
+    return "".join(f" AND {clause}" for clause in clauses), params
+
+
+def _passage(row: Sequence[Any]) -> Passage:
+    return Passage(*row)
+
+
+class Store:
+    """Async access to ``archive.db``. One connection; aiosqlite runs it on its own thread."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path)
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await migrate(db)
+        return cls(db, path)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # --- writing -------------------------------------------------------------------------------
+
+    async def save_document(self, document: DocumentRecord) -> SaveOutcome:
+        """Write a page and its passages in one transaction.
+
+        Unchanged content is left alone; a changed page keeps the passages whose text is the same
+        (their ids are content hashes) and replaces the rest, queueing the vectors of removed
+        passages for deletion from chromadb.
+        """
+        db = self._db
+        async with db.execute(
+            "SELECT content_hash FROM documents WHERE id = ?", (document.document_id,)
+        ) as cursor:
+            existing = await cursor.fetchone()
+        if existing and existing[0] == document.content_hash:
+            return "unchanged"
+
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            old_ids = await self._document_passage_ids(document.document_id)
+            await self._delete_fts(document.document_id)
+            await self._upsert_document_row(document)
+            await db.execute("DELETE FROM comments WHERE document_id = ?", (document.document_id,))
+            await db.executemany(
+                "INSERT INTO comments (id, document_id, position, author, published, parent, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        c.comment_id,
+                        document.document_id,
+                        c.position,
+                        c.author,
+                        c.published,
+                        c.parent,
+                        c.text,
+                    )
+                    for c in document.comments
+                ],
+            )
+            new_ids = {p.passage_id for p in document.passages}
+            removed = [pid for pid in old_ids if pid not in new_ids]
+            await db.executemany("DELETE FROM passages WHERE id = ?", [(pid,) for pid in removed])
+            await db.executemany(
+                "INSERT OR IGNORE INTO vector_deletions (id) VALUES (?)",
+                [(pid,) for pid in removed],
+            )
+            # Kept passages are re-embedded too: the metadata stored beside each vector (site,
+            # date, title-derived filters) may have changed with the page.
+            await db.executemany(
+                """
+                INSERT INTO passages (id, document_id, comment_id, kind, author, position,
+                                      source_start, source_end, text, embedded)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT(id) DO UPDATE SET
+                    comment_id = excluded.comment_id, position = excluded.position,
+                    source_start = excluded.source_start, source_end = excluded.source_end,
+                    embedded = 0
+                """,
+                [
+                    (
+                        p.passage_id,
+                        document.document_id,
+                        p.comment_id,
+                        p.kind,
+                        p.author,
+                        p.position,
+                        p.source_start,
+                        p.source_end,
+                        p.text,
+                    )
+                    for p in document.passages
+                ],
+            )
+            await db.executemany(
+                "DELETE FROM vector_deletions WHERE id = ?", [(pid,) for pid in new_ids]
+            )
+            await db.execute(
+                """
+                INSERT INTO passages_fts (rowid, text, author, title)
+                SELECT p.seq, p.text, coalesce(p.author, ''), coalesce(d.title, '')
+                FROM passages p JOIN documents d ON d.id = p.document_id
+                WHERE p.document_id = ?
+                """,
+                (document.document_id,),
+            )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+        return "updated" if existing else "added"
+
+    async def _document_passage_ids(self, document_id: str) -> list[str]:
+        async with self._db.execute(
+            "SELECT id FROM passages WHERE document_id = ?", (document_id,)
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def _delete_fts(self, document_id: str) -> None:
+        # A contentless FTS5 table forgets a row only when given the values it indexed.
+        await self._db.execute(
+            """
+            INSERT INTO passages_fts (passages_fts, rowid, text, author, title)
+            SELECT 'delete', p.seq, p.text, coalesce(p.author, ''), coalesce(d.title, '')
+            FROM passages p JOIN documents d ON d.id = p.document_id
+            WHERE p.document_id = ?
+            """,
+            (document_id,),
+        )
+
+    async def _upsert_document_row(self, document: DocumentRecord) -> None:
+        published = document.published.isoformat() if document.published else None
+        await self._db.execute(
+            """
+            INSERT INTO documents (id, origin, format, content_hash, url, site, title, published,
+                                   published_int, published_inferred, authors, body, ingested_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET
+                origin = excluded.origin, format = excluded.format,
+                content_hash = excluded.content_hash, url = excluded.url, site = excluded.site,
+                title = excluded.title, published = excluded.published,
+                published_int = excluded.published_int,
+                published_inferred = excluded.published_inferred, authors = excluded.authors,
+                body = excluded.body, ingested_at = excluded.ingested_at
+            """,
+            (
+                document.document_id,
+                document.origin,
+                document.format,
+                document.content_hash,
+                document.url,
+                document.site,
+                document.title,
+                published,
+                date_as_int(document.published),
+                int(document.published_inferred),
+                json.dumps(document.authors),
+                document.body,
+                _now(),
+            ),
+        )
+
+    # --- keeping chromadb in line --------------------------------------------------------------
+
+    async def pending_passages(self, limit: int) -> list[PendingPassage]:
+        async with self._db.execute(
+            """
+            SELECT p.id, p.text, p.kind, p.document_id, p.author, d.site, d.published_int
+            FROM passages p JOIN documents d ON d.id = p.document_id
+            WHERE p.embedded = 0 ORDER BY p.seq LIMIT ?
+            """,
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        pending = []
+        for pid, text, kind, document_id, author, site, published_int in rows:
+            # chromadb metadata cannot hold None: absent values are left out.
+            metadata: dict[str, str | int] = {"kind": kind, "document_id": document_id}
+            if author:
+                metadata["author"] = author
+            if site:
+                metadata["site"] = site
+            if published_int is not None:
+                metadata["published"] = published_int
+            pending.append(PendingPassage(pid, text, metadata))
+        return pending
+
+    async def mark_embedded(self, passage_ids: Sequence[str]) -> None:
+        await self._db.executemany(
+            "UPDATE passages SET embedded = 1 WHERE id = ?", [(pid,) for pid in passage_ids]
+        )
+        await self._db.commit()
+
+    async def mark_all_pending(self) -> None:
+        await self._db.execute("UPDATE passages SET embedded = 0")
+        await self._db.commit()
+
+    async def pending_deletions(self) -> list[str]:
+        async with self._db.execute("SELECT id FROM vector_deletions") as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def clear_deletions(self, passage_ids: Sequence[str]) -> None:
+        await self._db.executemany(
+            "DELETE FROM vector_deletions WHERE id = ?", [(pid,) for pid in passage_ids]
+        )
+        await self._db.commit()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    async def lexical_search(
+        self, terms: Sequence[str], filters: SearchFilters, limit: int
+    ) -> list[tuple[str, float]]:
+        """Passage ids ranked by BM25 (best first) with their scores; the author column counts
+        most, so "what did Random guy say" finds Random guy's comments."""
+        if not terms:
+            return []
+        where, params = _filter_sql(filters)
+        sql = f"""
+            SELECT p.id, bm25(passages_fts, 1.0, 4.0, 0.5) AS rank
+            FROM passages_fts
+            JOIN passages p ON p.seq = passages_fts.rowid
+            JOIN documents d ON d.id = p.document_id
+            WHERE passages_fts MATCH ?{where}
+            ORDER BY rank LIMIT ?
+        """
+        async with self._db.execute(sql, [fts_query(terms), *params, limit]) as cursor:
+            return [(pid, -score) for pid, score in await cursor.fetchall()]
+
+    async def passages(self, passage_ids: Sequence[str]) -> dict[str, Passage]:
+        if not passage_ids:
+            return {}
+        marks = ",".join("?" * len(passage_ids))
+        sql = f"""
+            SELECT {_PASSAGE_COLUMNS} FROM passages p JOIN documents d ON d.id = p.document_id
+            WHERE p.id IN ({marks})
+        """
+        async with self._db.execute(sql, list(passage_ids)) as cursor:
+            return {row[0]: _passage(row) for row in await cursor.fetchall()}
+
+    async def neighbours(self, passage: Passage, count: int) -> tuple[list[Passage], list[Passage]]:
+        """The passages just before and after ``passage`` in its document, of the same kind."""
+        base = f"""
+            SELECT {_PASSAGE_COLUMNS} FROM passages p JOIN documents d ON d.id = p.document_id
+            WHERE p.document_id = ? AND p.kind = ?
+        """
+        args = (passage.document_id, passage.kind, passage.position, count)
+        async with self._db.execute(
+            base + " AND p.position < ? ORDER BY p.position DESC LIMIT ?", args
+        ) as cursor:
+            before = [_passage(row) for row in await cursor.fetchall()][::-1]
+        async with self._db.execute(
+            base + " AND p.position > ? ORDER BY p.position LIMIT ?", args
+        ) as cursor:
+            after = [_passage(row) for row in await cursor.fetchall()]
+        return before, after
+
+    async def document(self, document_id: str) -> dict[str, Any] | None:
+        async with self._db.execute(
+            """SELECT id, origin, url, site, title, published, published_inferred, authors, body
+               FROM documents WHERE id = ?""",
+            (document_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        async with self._db.execute(
+            """SELECT id, author, published, parent, text FROM comments
+               WHERE document_id = ? ORDER BY position""",
+            (document_id,),
+        ) as cursor:
+            comments = [
+                {
+                    "comment_id": c[0],
+                    "author": c[1],
+                    "published": c[2],
+                    "parent": c[3],
+                    "text": c[4],
+                }
+                for c in await cursor.fetchall()
+            ]
+        async with self._db.execute(
+            "SELECT id FROM passages WHERE document_id = ? ORDER BY position", (document_id,)
+        ) as cursor:
+            passage_ids = [r[0] for r in await cursor.fetchall()]
+        return {
+            "document_id": row[0],
+            "origin": row[1],
+            "url": row[2],
+            "site": row[3],
+            "title": row[4],
+            "published": row[5],
+            "published_inferred": bool(row[6]),
+            "authors": json.loads(row[7]),
+            "body": row[8],
+            "comments": comments,
+            "passage_ids": passage_ids,
+        }
+
+    async def documents(self) -> list[dict[str, Any]]:
+        async with self._db.execute(
+            """
+            SELECT d.id, d.origin, d.title, d.site, d.published,
+                   (SELECT count(*) FROM passages p WHERE p.document_id = d.id),
+                   (SELECT count(*) FROM comments c WHERE c.document_id = d.id)
+            FROM documents d ORDER BY d.site, d.published, d.title
+            """
+        ) as cursor:
+            return [
+                {
+                    "document_id": r[0],
+                    "origin": r[1],
+                    "title": r[2],
+                    "site": r[3],
+                    "published": r[4],
+                    "passages": r[5],
+                    "comments": r[6],
+                }
+                for r in await cursor.fetchall()
+            ]
+
+    async def counts(self) -> dict[str, int]:
+        async with self._db.execute(
+            """
+            SELECT (SELECT count(*) FROM documents),
+                   count(*), coalesce(sum(kind = 'article'), 0), coalesce(sum(kind = 'comment'), 0)
+            FROM passages
+            """
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return {
+            "documents": row[0],
+            "passages": row[1],
+            "article_passages": row[2],
+            "comment_passages": row[3],
+        }
+
+    async def authors(self) -> list[str]:
+        """Every named commenter or article author, longest first (so longer names match first)."""
+        async with self._db.execute(
+            "SELECT DISTINCT author FROM passages WHERE author IS NOT NULL"
+        ) as cursor:
+            names = [row[0] for row in await cursor.fetchall()]
+        return sorted(names, key=len, reverse=True)
+
+    async def kind_of(self, passage_id: str) -> PassageKind | None:
+        async with self._db.execute("SELECT kind FROM passages WHERE id = ?", (passage_id,)) as c:
+            row = await c.fetchone()
+        return row[0] if row else None
+
+    # --- metadata and runs ---------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self._db.commit()
+
+    async def start_run(self) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO ingest_runs (started_at) VALUES (?)", (_now(),)
+        )
+        await self._db.commit()
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def finish_run(self, run_id: int, report: dict[str, Any]) -> None:
+        await self._db.execute(
+            "UPDATE ingest_runs SET finished_at = ?, report = ? WHERE id = ?",
+            (_now(), json.dumps(report), run_id),
+        )
+        await self._db.commit()
+
+    async def last_ingest(self) -> str | None:
+        async with self._db.execute(
+            "SELECT max(finished_at) FROM ingest_runs WHERE finished_at IS NOT NULL"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None

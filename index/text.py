@@ -1,0 +1,132 @@
+"""Text utilities shared by ingest (chunking) and bot (quote selection).
+
+Sentence splitting is hand-rolled rather than taken from pysbd or nltk: we need exact character
+offsets into the original string (quotes are verified by slicing), no data downloads (nltk's punkt
+is fetched at run time), and a splitter that never rewrites the text. The rules are the usual
+ones: a sentence ends at . ! ? or … followed by space and something that can start a sentence,
+unless the word before the period is a known abbreviation or a single initial.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt gen col lt sgt capt cmdr adm gov sen rep pres
+    inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec no vs etc al
+    approx dept est fig vol ca e.g i.e u.s u.k u.n a.m p.m""".split()
+)
+
+# A sentence may end at terminal punctuation, optionally followed by closing quotes/brackets.
+_SENTENCE_END = re.compile(r"""(?:[.!?…]+|\.{3})["'”’»)\]]*(?=\s)""")
+# What may start the next sentence: an uppercase letter, digit, opening quote or bracket.
+_SENTENCE_START = re.compile(r"""\s+(?=["'“‘«(\[]?[\w¿¡])""")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range ``[start, end)`` of some text."""
+
+    start: int
+    end: int
+
+    def of(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+def _is_abbreviation(text: str, end_of_period: int) -> bool:
+    match = _WORD_BEFORE.search(text, 0, end_of_period - 1)
+    if not match:
+        return False
+    word = match.group(1).lower().rstrip(".")
+    if len(word) == 1 and word.isalpha():  # an initial, as in "J. Smith"
+        return True
+    return word in _ABBREVIATIONS
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Split ``text`` into sentence spans, trimmed of surrounding whitespace.
+
+    Blank lines always end a sentence, so paragraphs never share one. ``span.of(text)`` is the
+    sentence exactly as written.
+    """
+    spans: list[Span] = []
+    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+        cursor = block.start()
+        limit = block.end()
+        for end_match in _SENTENCE_END.finditer(text, block.start(), limit):
+            end = end_match.end()
+            punctuation = end_match.group(0)
+            if (
+                punctuation.startswith(".")
+                and not punctuation.startswith("..")
+                and (_is_abbreviation(text, end_match.start() + 1))
+            ):
+                continue
+            follow = _SENTENCE_START.match(text, end, limit)
+            if not follow:
+                continue
+            next_char = text[follow.end()]
+            if next_char.isalpha() and next_char.islower():
+                continue
+            _append_trimmed(spans, text, cursor, end)
+            cursor = follow.end()
+        _append_trimmed(spans, text, cursor, limit)
+    return spans
+
+
+def _append_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append(Span(start, end))
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents, straighten typographic quotes: for matching, never for display."""
+    text = text.translate(_QUOTE_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+_QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
+
+_WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves say said says tell told think thought reader readers article report reported
+    write wrote written comment comments commented anyone someone people""".split()
+)
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens of ``text`` (possessive 's dropped)."""
+    tokens = []
+    for match in _WORD.finditer(fold(text)):
+        token = match.group(0).strip("'-")
+        if token.endswith("'s"):
+            token = token[:-2]
+        if token:
+            tokens.append(token)
+    return tokens
+
+
+def content_words(text: str) -> list[str]:
+    """Folded tokens of ``text`` that carry meaning (no stopwords), in order, without repeats."""
+    seen: dict[str, None] = {}
+    for token in words(text):
+        if token not in STOPWORDS and (len(token) > 1 or token.isdigit()):
+            seen.setdefault(token, None)
+    return list(seen)

@@ -1,0 +1,41 @@
+"""What every reader produces: one archived page, its article and its reader comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class PageComment:
+    """A reader comment. ``parent`` is the position of the comment it answers, when known."""
+
+    text: str
+    author: str | None = None
+    published: str | None = None
+    parent: int | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """A page as a reader understood it. ``origin`` names where it came from (a file path, plus
+    a record id for archives holding many pages) and is its identity when it has no URL."""
+
+    origin: str
+    format: str
+    body: list[str]
+    title: str | None = None
+    url: str | None = None
+    site: str | None = None
+    published: date | None = None
+    published_inferred: bool = False
+    authors: list[str] = field(default_factory=list)
+    comments: list[PageComment] = field(default_factory=list)
+
+    @property
+    def identity(self) -> str:
+        return self.url or self.origin
+
+
+class UnreadableFile(Exception):
+    """A file no reader can turn into pages; the message is the one-line reason shown to users."""

@@ -1,0 +1,98 @@
+"""Plain-text scrapes of news pages: article lines, site furniture, then a comment thread.
+
+The scrape keeps one paragraph per line. The title usually comes first and is repeated below
+as image captions; the thread begins after the comment widget's controls ("Notify of", "View
+all comments") and ends at its closing line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.boilerplate import is_boilerplate, starts_comment_thread, support_call_site
+from ingest.comments import lines_with_gaps, split_comments
+from ingest.dates import first_date
+from ingest.page import Page, UnreadableFile
+
+_MAX_TITLE_CHARS = 200
+_SENTENCE_END = re.compile(r"[.;,]$")
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 text with normalised newlines, or ``UnreadableFile`` saying why not."""
+    if not data.strip():
+        raise UnreadableFile("empty file")
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile("binary content, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(f"not UTF-8 text (bad byte at offset {error.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _comment_section_start(lines: list[str]) -> int | None:
+    return next((index for index, line in enumerate(lines) if starts_comment_thread(line)), None)
+
+
+def _pick_title(lines: list[str]) -> str | None:
+    """The first line that is not furniture, when it reads like a headline."""
+    counts = Counter(lines)
+    for line in lines:
+        if is_boilerplate(line):
+            continue
+        if len(line) <= _MAX_TITLE_CHARS and (counts[line] > 1 or not _SENTENCE_END.search(line)):
+            return line
+        return None
+    return None
+
+
+def _is_title_repeat(line: str, title: str | None) -> bool:
+    """Captions that only repeat the headline, once or several times on one line."""
+    return bool(title) and not line.replace(title, "").strip()  # type: ignore[arg-type]
+
+
+def parse_scrape(text: str, origin: str) -> Page:
+    raw_lines = text.split("\n")
+    thread_start = _comment_section_start(raw_lines)
+    article_lines = raw_lines if thread_start is None else raw_lines[:thread_start]
+    thread_lines = [] if thread_start is None else raw_lines[thread_start:]
+
+    lines = [line.strip() for line in article_lines if line.strip()]
+    site = next((s for line in lines if (s := support_call_site(line))), None)
+    title = _pick_title(lines)
+    repeats = Counter(lines)
+    body = [
+        line
+        for line in lines
+        if not is_boilerplate(line)
+        and not _is_title_repeat(line, title)
+        # short, unpunctuated lines seen more than once on a page are navigation or captions
+        and not (repeats[line] > 1 and len(line) < 80 and not _SENTENCE_END.search(line))
+    ]
+    if not body:
+        raise UnreadableFile("no article text found")
+    published = first_date("\n".join(body))
+    return Page(
+        origin=origin,
+        format="text",
+        body=body,
+        title=title,
+        site=site,
+        published=published,
+        published_inferred=published is not None,
+        comments=split_comments(lines_with_gaps(thread_lines)),
+    )
+
+
+class TextReader:
+    """Reads ``.txt`` scrapes: one page per file."""
+
+    name = "text"
+    suffixes = (".txt", ".text")
+
+    def read(self, path: Path) -> Iterator[Page]:
+        yield parse_scrape(decode_text(path.read_bytes(), str(path)), str(path))

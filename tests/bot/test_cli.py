@@ -1,0 +1,200 @@
+"""The command line, in process (the model stays loaded) and once as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED
+
+from bot.cli import main
+
+ALEPPO = "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years."
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict]:
+    assert main(list(argv)) == 0
+    out = capsys.readouterr().out
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_document_shows_every_comment_with_its_author(
+    seeded_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [listing] = run_json(capsys, "sources", "--json", "--data-dir", str(seeded_dir))
+    [entry] = listing["documents"]
+    assert (entry["passages"], entry["comments"]) == (32, 29)
+    [document] = run_json(
+        capsys, "document", entry["document_id"], "--json", "--data-dir", str(seeded_dir)
+    )
+    assert document["title"] == "Aleppo Is Liberated By Govt Forces! (Photo Report, Videos, Map)"
+    assert (document["published"], document["published_inferred"]) == ("2016-12-12", True)
+    assert document["origin"] == str(SEED)
+    comments = document["comments"]
+    assert len(comments) == 29
+    named = [c["author"] for c in comments if c["author"]]
+    assert len(named) == 11
+    assert set(named) == {
+        "Random guy",
+        "Hanna Reitsch",
+        "Indian Voice",
+        "Daniel Martin",
+        "Manuel Chrut",
+        "Pampi Ta",
+        "Igor Ochocinszk",
+    }
+    assert ALEPPO in document["body"]
+    assert len(document["passage_ids"]) == 32
+
+
+def test_ask_json_quotes_check_out_against_source(
+    seeded_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [answer] = run_json(
+        capsys,
+        "ask",
+        "What did Random guy say about Assad and Turkey?",
+        "--json",
+        "--data-dir",
+        str(seeded_dir),
+    )
+    assert answer["answered"] is True
+    assert (answer["quotes"][0]["kind"], answer["quotes"][0]["author"]) == ("comment", "Random guy")
+    for quote in answer["quotes"]:
+        [source] = run_json(
+            capsys, "source", quote["passage_id"], "--json", "--data-dir", str(seeded_dir)
+        )
+        assert source["text"][quote["start"] : quote["end"]] == quote["text"]
+        assert set(source) >= {
+            "passage_id",
+            "document_id",
+            "kind",
+            "author",
+            "text",
+            "title",
+            "site",
+            "url",
+            "published",
+            "before",
+            "after",
+        }
+
+
+def test_ask_batch_prints_one_answer_per_question_in_order(
+    seeded_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = ["When did fighting in Aleppo break out?", "", "How do I bake sourdough bread?"]
+    batch = tmp_path / "questions.txt"
+    batch.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    answers = run_json(
+        capsys, "ask", "--batch", str(batch), "--json", "--data-dir", str(seeded_dir)
+    )
+    assert [a["question"] for a in answers] == [questions[0], questions[2]]
+    assert [a["answered"] for a in answers] == [True, False]
+    assert answers[0]["quotes"][0]["text"] == ALEPPO
+
+
+def test_ask_filters_from_the_command_line(
+    seeded_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [answer] = run_json(
+        capsys, "ask", "Aleppo", "--kind", "comment", "--json", "--data-dir", str(seeded_dir)
+    )
+    assert {q["kind"] for q in answer["quotes"]} == {"comment"}
+    [later] = run_json(
+        capsys,
+        "ask",
+        "When did fighting in Aleppo break out?",
+        "--since",
+        "2017",
+        "--json",
+        "--data-dir",
+        str(seeded_dir),
+    )
+    assert later["answered"] is False
+
+
+def test_reingesting_changes_nothing(seeded_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    [before] = run_json(capsys, "stats", "--json", "--data-dir", str(seeded_copy))
+    [report] = run_json(
+        capsys, "ingest", str(SEED.parent), "--json", "--data-dir", str(seeded_copy)
+    )
+    [after] = run_json(capsys, "stats", "--json", "--data-dir", str(seeded_copy))
+    assert (report["pages_unchanged"], report["passages_added"]) == (1, 0)
+    assert report["vectors_written"] == 0
+    assert {k: v for k, v in before.items() if k != "last_ingest"} == {
+        k: v for k, v in after.items() if k != "last_ingest"
+    }
+    assert (after["documents"], after["passages"], after["vectors"]) == (1, 32, 32)
+
+
+def test_bad_files_are_named_with_a_reason_and_good_ones_ingested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "empty.txt").write_bytes(b"")
+    (mixed / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    (mixed / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (mixed / "good.txt").write_text("Harbour reopens\n\nThe harbour reopened on Monday.\n")
+    missing = tmp_path / "missing.txt"
+    data = str(tmp_path / "data")
+    status = main(["ingest", str(missing), str(mixed), str(SEED), "--data-dir", data])
+    err = capsys.readouterr().err
+    assert status == 0
+    lines = [line for line in err.splitlines() if line.startswith("skipped ")]
+    assert lines == [
+        f"skipped {missing}: no such file or directory",
+        f"skipped {mixed / 'empty.txt'}: empty file",
+        f"skipped {mixed / 'image.txt'}: binary content, not text",
+        f"skipped {mixed / 'notes.pdf'}: unsupported file type (supported: .txt, .text)",
+    ]
+    assert "2 added" in err
+    [stats] = run_json(capsys, "stats", "--json", "--data-dir", data)
+    assert stats["documents"] == 2
+
+
+def test_nothing_ingestible_exits_non_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    status = main(
+        [
+            "ingest",
+            str(tmp_path / "empty.txt"),
+            str(tmp_path / "nope.txt"),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ]
+    )
+    assert status == 1
+    assert "empty file" in capsys.readouterr().err
+
+
+def test_unknown_ids_exit_non_zero(seeded_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["source", "p_nope", "--data-dir", str(seeded_dir)]) == 1
+    assert "no passage with id 'p_nope'" in capsys.readouterr().err
+    assert main(["document", "d_nope", "--json", "--data-dir", str(seeded_dir)]) == 1
+
+
+def test_run_ingests_the_sample_and_answers_piped_questions(tmp_path: Path) -> None:
+    """What `make run` does on a fresh machine, offline and without a token."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HF_"))}
+    env |= {"HF_HUB_OFFLINE": "1", "DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--ingest-if-empty", str(ROOT / "samples")],
+        input="When did fighting in Aleppo break out?\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # no .env here
+        env=env | {"PYTHONPATH": str(ROOT)},
+        timeout=300,
+        check=True,
+    )
+    assert f"The article reported: “{ALEPPO}” [1]" in result.stdout
+    assert "Aleppo Is Liberated By Govt Forces!" in result.stdout  # the source line
+    assert "DISCORD_TOKEN is not set" in result.stderr

@@ -1,0 +1,117 @@
+"""SQLite and chromadb together, with the deterministic embedder (meaning does not matter)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.archive import Archive, ModelMismatch
+from index.embedder import HashEmbedder
+from index.models import SearchFilters
+from ingest.chunking import build_document
+from ingest.page import Page, PageComment
+
+
+def _page(
+    comments: list[PageComment], body: str = "The harbour council approved the budget."
+) -> Page:
+    return Page(
+        origin="/archive/harbour.txt",
+        format="text",
+        body=[body],
+        title="Harbour news",
+        site="Gazette",
+        comments=comments,
+    )
+
+
+async def _open(path: Path, embedder: HashEmbedder) -> Archive:
+    return await Archive.open(path, embedder=embedder)
+
+
+async def test_save_is_idempotent_and_vectors_follow(tmp_path: Path, hash_embedder) -> None:
+    document = build_document(_page([PageComment("Great news for fishermen.", author="Ann")]))
+    async with await _open(tmp_path, hash_embedder) as archive:
+        assert await archive.save_document(document) == "added"
+        assert await archive.sync_vectors() == 2
+        assert await archive.save_document(document) == "unchanged"
+        assert await archive.sync_vectors() == 0
+        stats = await archive.stats()
+    assert (stats.documents, stats.passages, stats.vectors) == (1, 2, 2)
+    assert (stats.article_passages, stats.comment_passages) == (1, 1)
+
+
+async def test_update_replaces_exactly_the_changed_passages(tmp_path: Path, hash_embedder) -> None:
+    before = build_document(_page([PageComment("Keep me."), PageComment("Old remark.")]))
+    after = build_document(_page([PageComment("Keep me."), PageComment("New remark.")]))
+    async with await _open(tmp_path, hash_embedder) as archive:
+        await archive.save_document(before)
+        await archive.sync_vectors()
+        assert await archive.save_document(after) == "updated"
+        await archive.sync_vectors()
+        ids = set(await archive.store._document_passage_ids(after.document_id))
+        vector_ids = set(archive.vectors._collection.get(include=[])["ids"])
+        hits = await archive.search("remark")
+    assert ids == {p.passage_id for p in after.passages} == vector_ids
+    assert [h.passage.text for h in hits if "remark" in h.passage.text] == ["New remark."]
+
+
+async def test_an_interrupted_sync_is_finished_on_reopen(tmp_path: Path, hash_embedder) -> None:
+    document = build_document(_page([PageComment("A comment.")]))
+    async with await _open(tmp_path, hash_embedder) as archive:
+        await archive.save_document(document)  # written to SQLite, never embedded
+    async with await _open(tmp_path, hash_embedder) as archive:
+        assert (await archive.stats()).vectors == 0
+        assert await archive.sync_vectors() == 2
+        assert (await archive.stats()).vectors == 2
+
+
+async def test_lexical_search_matches_authors_and_filters(tmp_path: Path, hash_embedder) -> None:
+    document = build_document(
+        _page(
+            [
+                PageComment("I disagree with the plan.", author="Random guy"),
+                PageComment("So do I.", author="Someone else"),
+            ]
+        )
+    )
+    async with await _open(tmp_path, hash_embedder) as archive:
+        await archive.save_document(document)
+        await archive.sync_vectors()
+        by_author = await archive.store.lexical_search(["random", "guy"], SearchFilters(), 5)
+        articles = await archive.search("plan budget", SearchFilters(kind="article"))
+        comments = await archive.search("plan budget", SearchFilters(kind="comment"))
+    top = await _passage_texts(tmp_path, hash_embedder, [by_author[0][0]])
+    assert top == ["I disagree with the plan."]
+    assert {h.passage.kind for h in articles} == {"article"}
+    assert {h.passage.kind for h in comments} == {"comment"}
+
+
+async def _passage_texts(path: Path, embedder: HashEmbedder, ids: list[str]) -> list[str]:
+    async with await _open(path, embedder) as archive:
+        found = await archive.store.passages(ids)
+    return [found[pid].text for pid in ids]
+
+
+async def test_fts_survives_updates_without_stale_rows(tmp_path: Path, hash_embedder) -> None:
+    async with await _open(tmp_path, hash_embedder) as archive:
+        await archive.save_document(build_document(_page([], body="Zanzibar ferry story.")))
+        await archive.save_document(build_document(_page([], body="Mombasa ferry story.")))
+        stale = await archive.store.lexical_search(["zanzibar"], SearchFilters(), 5)
+        fresh = await archive.store.lexical_search(["mombasa"], SearchFilters(), 5)
+    assert stale == [] and len(fresh) == 1
+
+
+async def test_reopening_runs_no_migration_twice(tmp_path: Path, hash_embedder) -> None:
+    for _ in range(2):
+        async with await _open(tmp_path, hash_embedder) as archive:
+            assert await archive.store.get_meta("index_version") == "1"
+
+
+async def test_another_model_is_refused(tmp_path: Path) -> None:
+    async with await Archive.open(tmp_path, embedder=HashEmbedder(64)) as archive:
+        await archive.embed(["x"])
+    async with await Archive.open(tmp_path, embedder=HashEmbedder(32)) as archive:
+        with pytest.raises(ModelMismatch, match="hash-64"):
+            await archive.embed(["x"])
