@@ -61,6 +61,7 @@ class Archive:
         self.embed_model = embed_model
         self._device = device
         self._embedder = embedder
+        self._model_checked = False
 
     @classmethod
     async def open(
@@ -98,14 +99,16 @@ class Archive:
         """The configured model, loaded once (in a worker thread: it takes seconds)."""
         if self._embedder is None:
             self._embedder = await asyncio.to_thread(load_embedder, self.embed_model, self._device)
-        recorded = await self.store.get_meta("embed_model")
-        if recorded is None:
-            await self.store.set_meta("embed_model", self._embedder.name)
-        elif recorded != self._embedder.name:
-            raise ModelMismatch(
-                f"this archive's vectors were made with {recorded!r} but EMBED_MODEL is "
-                f"{self._embedder.name!r}; set EMBED_MODEL back or re-index the archive"
-            )
+        if not self._model_checked:
+            recorded = await self.store.get_meta("embed_model")
+            if recorded is None:
+                await self.store.set_meta("embed_model", self._embedder.name)
+            elif recorded != self._embedder.name:
+                raise ModelMismatch(
+                    f"this archive's vectors were made with {recorded!r} but EMBED_MODEL is "
+                    f"{self._embedder.name!r}; set EMBED_MODEL back or re-index the archive"
+                )
+            self._model_checked = True
         return self._embedder
 
     async def embed(self, texts: list[str]) -> np.ndarray:
