@@ -18,6 +18,7 @@ from typing import Any
 
 from bot import render
 from bot.engine import Engine, NotFound
+from bot.evals import EVALUATIONS
 from bot.settings import Settings
 from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable
@@ -249,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", parents=[common, as_json], help="archive counts")
     stats.set_defaults(handler=_listing(Engine.stats, render.stats_text))
+
+    evaluate = commands.add_parser("eval", help="measure extraction or answer quality")
+    evaluations = evaluate.add_subparsers(dest="evaluation", required=True, metavar="EVALUATION")
+    for register in EVALUATIONS:
+        register(evaluations, common)
 
     run = commands.add_parser(
         "run", parents=[common], help="the Discord bot (DISCORD_TOKEN set) or a console chat"
