@@ -23,6 +23,7 @@ from bot.settings import Settings
 from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable
 from index.models import KINDS, SearchFilters
+from index.vectors import VectorStoreUnavailable
 from ingest.pipeline import IngestReport, Skipped, ingest_paths
 
 log = logging.getLogger("archivist")
@@ -283,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return asyncio.run(args.handler(args, settings))
-    except (ModelUnavailable, ModelMismatch) as error:
+    except (ModelUnavailable, ModelMismatch, VectorStoreUnavailable) as error:
         print(f"archivist: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

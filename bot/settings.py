@@ -21,6 +21,9 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local path.",
     )
     embed_device: str | None = Field(None, description="cpu or cuda; unset picks automatically.")
+    chroma_url: str | None = Field(
+        None, description="A chroma server (http://host:port); unset keeps vectors in DATA_DIR."
+    )
     discord_token: SecretStr | None = Field(None, description="Bot token; unset runs a console.")
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guilds to sync slash commands to at start (instant)."
@@ -36,7 +39,7 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
         return value
 
-    @field_validator("discord_token", "embed_device", mode="before")
+    @field_validator("discord_token", "embed_device", "chroma_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

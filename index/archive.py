@@ -8,6 +8,7 @@ threads so an event loop that awaits the archive keeps its beat.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,11 @@ from index.vectors import VectorIndex
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 50
+
+
+def collection_name(archive_id: str, version: int) -> str:
+    """Each archive names its own collections, so several can share one chroma server."""
+    return f"archive_{archive_id}_v{version}"
 
 
 class ModelMismatch(RuntimeError):
@@ -75,12 +81,20 @@ class Archive:
     ) -> Archive:
         """Open (creating if needed) the archive in ``data_dir``. The model loads on first use."""
         store = await Store.open(data_dir / "archive.db")
+        archive_id = await store.get_meta("archive_id")
+        if archive_id is None:
+            archive_id = uuid.uuid4().hex[:12]
+            await store.set_meta("archive_id", archive_id)
         version = int(await store.get_meta("index_version") or 1)
         if await store.get_meta("index_version") is None:
             await store.set_meta("index_version", str(version))
-        vectors = await asyncio.to_thread(
-            VectorIndex, data_dir / "chroma", f"passages_v{version}", chroma_url
-        )
+        try:
+            vectors = await asyncio.to_thread(
+                VectorIndex, data_dir / "chroma", collection_name(archive_id, version), chroma_url
+            )
+        except BaseException:
+            await store.close()
+            raise
         model_name = embedder.name if embedder else embed_model
         return cls(store, vectors, version, model_name, device, embedder)
 

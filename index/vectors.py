@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 
 from index.models import SearchFilters, date_as_int
+
+
+class VectorStoreUnavailable(RuntimeError):
+    """The configured chroma server cannot be reached."""
 
 
 def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
@@ -45,15 +50,18 @@ class VectorIndex:
 
         settings = ChromaSettings(anonymized_telemetry=False)
         if url:
-            from urllib.parse import urlparse
-
             parsed = urlparse(url)
-            self._client = chromadb.HttpClient(
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or 8000,
-                ssl=parsed.scheme == "https",
-                settings=settings,
-            )
+            try:
+                self._client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=settings,
+                )
+            except Exception as error:  # chromadb wraps connection errors in several types
+                raise VectorStoreUnavailable(
+                    f"CHROMA_URL={url}: cannot reach the chroma server ({error})"
+                ) from error
         else:
             path.mkdir(parents=True, exist_ok=True)
             self._client = chromadb.PersistentClient(path=str(path), settings=settings)
