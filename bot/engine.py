@@ -37,6 +37,7 @@ class Engine:
             Path(settings.data_dir),
             embed_model=settings.embed_model,
             device=settings.embed_device,
+            backend=settings.embed_backend,
             chroma_url=settings.chroma_url,
             embedder=embedder,
         )

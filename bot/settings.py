@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index.embedder import Backend
+
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
@@ -21,6 +23,9 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local path.",
     )
     embed_device: str | None = Field(None, description="cpu or cuda; unset picks automatically.")
+    embed_backend: Backend = Field(
+        "auto", description="onnx, torch, or auto (onnxruntime on CPU, torch on a GPU)."
+    )
     chroma_url: str | None = Field(
         None, description="A chroma server (http://host:port); unset keeps vectors in DATA_DIR."
     )

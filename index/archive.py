@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import Embedder, load_embedder
+from index.embedder import Backend, Embedder, load_embedder
 from index.models import DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
 from index.store import SaveOutcome, Store
@@ -60,12 +60,14 @@ class Archive:
         embed_model: str,
         device: str | None,
         embedder: Embedder | None,
+        backend: Backend = "auto",
     ) -> None:
         self.store = store
         self.vectors = vectors
         self.index_version = index_version
         self.embed_model = embed_model
         self._device = device
+        self._backend = backend
         self._embedder = embedder
         self._model_checked = False
 
@@ -78,6 +80,7 @@ class Archive:
         device: str | None = None,
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
+        backend: Backend = "auto",
     ) -> Archive:
         """Open (creating if needed) the archive in ``data_dir``. The model loads on first use."""
         store = await Store.open(data_dir / "archive.db")
@@ -96,7 +99,7 @@ class Archive:
             await store.close()
             raise
         model_name = embedder.name if embedder else embed_model
-        return cls(store, vectors, version, model_name, device, embedder)
+        return cls(store, vectors, version, model_name, device, embedder, backend)
 
     async def close(self) -> None:
         await self.store.close()
@@ -112,7 +115,9 @@ class Archive:
     async def embedder(self) -> Embedder:
         """The configured model, loaded once (in a worker thread: it takes seconds)."""
         if self._embedder is None:
-            self._embedder = await asyncio.to_thread(load_embedder, self.embed_model, self._device)
+            self._embedder = await asyncio.to_thread(
+                load_embedder, self.embed_model, self._device, self._backend
+            )
         if not self._model_checked:
             recorded = await self.store.get_meta("embed_model")
             if recorded is None:

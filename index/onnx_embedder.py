@@ -1,0 +1,196 @@
+"""The embedding model under ONNX Runtime: the same vectors as sentence-transformers, faster.
+
+On two CPU cores all-MiniLM-L6-v2 under onnxruntime embeds passages about twice as fast as
+under torch and a question in ~2 ms instead of ~8 ms, with cosine ≥ 0.99999 to torch's vectors.
+The ONNX graph is exported once from the local weights with torch (offline; no hub), checked
+against torch on probe sentences, and cached; later loads import neither torch nor
+sentence-transformers, which also saves seconds at start-up.
+
+Only models that are a transformer followed by mean pooling (and optionally normalisation) are
+exported; anything else stays on torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from index.embedder import work_offline
+
+log = logging.getLogger(__name__)
+
+OPSET = 17
+# Probe texts compared against torch when a graph is exported; agreement below this is a bug.
+PROBES = [
+    "When did fighting in Aleppo break out?",
+    "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years.",
+    "Reader comments: Assad will agree with Turkey and push them to Iraq. Easy.",
+    "Ünïcödé, “curly quotes” and numbers 1,234.5 — in one line.",
+]
+MIN_PROBE_COSINE = 0.9999
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class NotExportable(Exception):
+    """The model is not a transformer + mean pooling, or the export failed its check."""
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "archivist" / "onnx"
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _check_architecture(model_dir: Path) -> int:
+    """The model's max_seq_length, if it is transformer + mean pooling (+ normalize)."""
+    modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+    kinds = [module["type"].rsplit(".", 1)[-1] for module in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"}:
+        raise NotExportable(f"modules {kinds} are not transformer + pooling")
+    pooling = _read_json(model_dir / modules[1]["path"] / "config.json")
+    if not pooling.get("pooling_mode_mean_tokens") or any(
+        pooling.get(mode)
+        for mode in (
+            "pooling_mode_cls_token",
+            "pooling_mode_max_tokens",
+            "pooling_mode_mean_sqrt_len_tokens",
+        )
+    ):
+        raise NotExportable("pooling is not plain mean pooling")
+    if not (model_dir / "tokenizer.json").exists():
+        raise NotExportable("no tokenizer.json (a fast tokenizer is needed)")
+    return int(_read_json(model_dir / "sentence_bert_config.json").get("max_seq_length", 256))
+
+
+def _cache_key(model_dir: Path) -> str:
+    """Changes when the weights or the exporting torch change (the export is then redone)."""
+    import importlib.metadata
+
+    weights = sorted(model_dir.glob("*.safetensors")) + sorted(model_dir.glob("*.bin"))
+    parts = [str(model_dir.resolve()), importlib.metadata.version("torch"), str(OPSET)]
+    parts += [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _export(model_dir: Path, target: Path, max_length: int) -> None:
+    """Export transformer + mean pooling + L2 normalisation as one graph, then check it on the
+    probes both as one padded batch and one by one (tracing must not have baked in a shape)."""
+    work_offline()
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoModel
+
+    transformer = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            hidden = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    tokenizer = _tokenizer(model_dir, max_length)
+    example = _encode(tokenizer, PROBES[:2])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        staged = Path(scratch) / "model.onnx"
+        # The tracer warns about shape-dependent branches in the attention code; the checks
+        # below are what tells whether the graph generalises.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Pooled(),
+                tuple(torch.from_numpy(example[name]) for name in INPUTS),
+                str(staged),
+                input_names=list(INPUTS),
+                output_names=["embedding"],
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in INPUTS}
+                | {"embedding": {0: "batch"}},
+                opset_version=OPSET,
+                dynamo=False,  # the TorchScript exporter needs no onnxscript
+            )
+        reference = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        expected = reference.encode(PROBES, normalize_embeddings=True, convert_to_numpy=True)
+        session = _session(staged)
+        batched = _run(session, tokenizer, PROBES)
+        single = np.vstack([_run(session, tokenizer, [probe]) for probe in PROBES])
+        agreement = float(min(np.min(np.sum(expected * got, axis=1)) for got in (batched, single)))
+        if agreement < MIN_PROBE_COSINE:
+            raise NotExportable(f"exported graph disagrees with torch (cosine {agreement:.6f})")
+        os.replace(staged, target)  # atomic: a half-written graph is never picked up
+    log.info("exported %s to ONNX at %s", model_dir, target)
+
+
+def _tokenizer(model_dir: Path, max_length: int):  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.enable_padding()
+    return tokenizer
+
+
+def _encode(tokenizer, texts: list[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    encodings = tokenizer.encode_batch(texts)
+    return {
+        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+    }
+
+
+def _session(path: Path):  # type: ignore[no-untyped-def]
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _run(session, tokenizer, texts: list[str]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.asarray(session.run(None, _encode(tokenizer, texts))[0], dtype=np.float32)
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model (transformer + mean pooling) run by onnxruntime on CPU."""
+
+    def __init__(self, name: str, model_dir: Path, batch_size: int = 32) -> None:
+        max_length = _check_architecture(model_dir)
+        graph = cache_root() / _cache_key(model_dir) / "model.onnx"
+        if not graph.exists():
+            _export(model_dir, graph, max_length)
+        self.name = name
+        self._tokenizer = _tokenizer(model_dir, max_length)
+        self._session = _session(graph)
+        self.dimension = int(self._session.get_outputs()[0].shape[1] or self._probe_dimension())
+        self._batch_size = batch_size
+
+    def _probe_dimension(self) -> int:
+        return int(_run(self._session, self._tokenizer, ["x"]).shape[1])
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors in the order of ``texts``; batches group texts of similar length, so little
+        of each batch is padding."""
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            vectors[batch] = _run(self._session, self._tokenizer, [texts[i] for i in batch])
+        return vectors
