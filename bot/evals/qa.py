@@ -477,6 +477,41 @@ def _calibration(present: list[tuple[float, bool]], absent: list[float]) -> list
     return lines
 
 
+class ReusedVectors:
+    """An embedder that answers from vectors an archive already holds (float16 copies of the
+    passage and sentence vectors) and asks the real model only for new texts: the half
+    archives of ``--remove-gold`` hold the same passages as the full one, so they are not
+    embedded again."""
+
+    def __init__(self, inner: Any, data_dir: Path) -> None:
+        import sqlite3
+
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._inner = inner
+        self._known: dict[str, np.ndarray] = {}
+        db = sqlite3.connect(data_dir / "archive.db")
+        try:
+            query = """SELECT p.text, v.vector, s.spans, s.vectors FROM passages p
+                       JOIN passage_vectors v ON v.seq = p.seq
+                       JOIN sentence_vectors s ON s.seq = p.seq"""
+            for text, vector, spans, vectors in db.execute(query):
+                self._known[text] = np.frombuffer(vector, dtype="<f2").astype(np.float32)
+                offsets = json.loads(spans)
+                rows = np.frombuffer(vectors, dtype="<f2").astype(np.float32)
+                for (start, end), row in zip(offsets, rows.reshape(len(offsets), -1), strict=True):
+                    self._known[text[start:end]] = row
+        finally:
+            db.close()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._known]
+        fresh = dict(zip(missing, self._inner.embed(missing), strict=True)) if missing else {}
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._known.get(t, fresh.get(t)) for t in texts]).astype(np.float32)
+
+
 async def remove_gold(
     args: argparse.Namespace,
     settings: Settings,
@@ -491,6 +526,11 @@ async def remove_gold(
     so its own paragraph is absent: the right answer is to decline."""
     declined = 0
     confidences: list[float] = []
+    if embedder is None:
+        from index.embedder import load_embedder
+
+        embedder = load_embedder(settings.embed_model, settings.embed_device)
+    embedder = ReusedVectors(embedder, cache / f"{key}-full")
     for half in (0, 1):
         data_dir = cache / f"{key}-half{half}"
         kept = [page for index, page in enumerate(pages) if index % 2 == half]
