@@ -42,5 +42,9 @@ eval-qa: $(STAMP)
 			--remove-gold $(EVAL_QA_ARGS); \
 	else echo "eval-qa: $(EVAL)/qa/xquad.en.json not found: skipped"; fi
 
+## Ask latency at 100,000 passages (builds the archive once under build/bench; minutes).
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
