@@ -21,8 +21,11 @@ MAX_QUOTES = 3
 MAX_SENTENCES_PER_QUOTE = 2
 # A further quote must reach this share of the best sentence's probability.
 RELATIVE_FLOOR = 0.25
-# Answer only when the best sentence's probability of holding the answer reaches this.
+# Answer only when the best sentence's probability of holding the answer reaches this, and the
+# sentence itself is at least this close in meaning to the question: shared words alone
+# ("president of France" against "supported from USA, france") are coincidence, not evidence.
 ABSTAIN_BELOW = 0.12
+MIN_SIMILARITY = 0.25
 
 NOT_FOUND = "I found nothing in the archive that answers this question."
 
@@ -286,7 +289,7 @@ def compose(
         for (hit, span), similarity, score in zip(sentences, similarities, scores, strict=True)
     ]
     best = max(candidates, key=lambda c: c.score)
-    if require_evidence and best.score < abstain_below:
+    if require_evidence and (best.score < abstain_below or best.similarity < MIN_SIMILARITY):
         return Answer(question, False, NOT_FOUND, confidence=round(best.score, 4))
 
     chosen = [
