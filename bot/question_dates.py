@@ -13,27 +13,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+from ingest.dates import MONTHS
+
+# The month names page dates are read with at ingest: a question names months the same way.
+_MONTHS = MONTHS
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"(1[89]\d\d|2\d\d\d)"
 # [day] [month [day,]] year: "12 December 2016", "December 12, 2016", "Dec 2016", "2016".
