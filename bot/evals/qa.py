@@ -464,7 +464,7 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
 def _calibration(present: list[tuple[float, bool]], absent: list[float]) -> list[dict[str, float]]:
     """Declined share without the gold, and A@1 with it, at several thresholds."""
     lines = []
-    for threshold in (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4):
+    for threshold in (0.05, 0.1, 0.12, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
         lines.append(
             {
                 "threshold": threshold,
