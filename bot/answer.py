@@ -59,9 +59,9 @@ _ASKS_NAME = re.compile(
     re.IGNORECASE,
 )
 
-# Weights of the sentence features (see ``features``), a logistic model fitted on the dev half
-# of XQuAD-en (its first 24 articles) with the news distractors; ``archivist eval qa`` reports
-# the held-out half separately. Fitting and the data split: ``bot/evals/qa.py``.
+# Weights of the sentence features (see ``features``), set by hand before any evaluation run;
+# not fitted. ``archivist eval qa --fit`` fits a logistic model on the dev half of XQuAD-en (its
+# first 24 articles) and prints weights to paste here; the eval reports the held-out half apart.
 FEATURES = (
     "bias",
     "similarity",
