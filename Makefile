@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean eval-qa bench
 
 # torch goes in first and pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
 # pulled in by sentence-transformers would bring gigabytes of CUDA packages.
@@ -30,6 +30,21 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+EVAL ?= ../shared/eval
+
+## Answer quality on XQuAD-en with news distractors, engine beside the baselines (skips when the
+## shared data is absent). EVAL_QA_ARGS=--limit 300 for a quicker sample.
+eval-qa: $(STAMP)
+	@if [ -f $(EVAL)/qa/xquad.en.json ]; then \
+		$(VENV)/bin/archivist eval qa --data $(EVAL)/qa/xquad.en.json \
+			--distractors $(EVAL)/extraction/fundus $(EVAL)/extraction/scrapinghub \
+			--remove-gold $(EVAL_QA_ARGS); \
+	else echo "eval-qa: $(EVAL)/qa/xquad.en.json not found: skipped"; fi
+
+## Ask latency at 100,000 passages (builds the archive once under build/bench; minutes).
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.answer import Answer, compose, sentences_of
+import numpy as np
+
+from bot.answer import Answer, compose
+from bot.question_dates import date_range, without_phrase
 from bot.settings import Settings
 from index.archive import Archive
 from index.embedder import Embedder
 from index.models import Hit, PassageKind, SearchFilters
-from index.text import content_words, fold, words
+from index.text import Span, content_words, fold, sentence_spans, words
 
 # How many passages are searched for quotable sentences.
 PASSAGES_FOR_QUOTES = 8
@@ -94,22 +98,88 @@ class Engine:
             and filters.author is not None
             and not set(content_words(question)) - set(words(filters.author))
         )
+        named = date_range(question) if not (given.since or given.until) else None
+        search_text = question
+        if named is not None:
+            dated = replace(filters, since=named.since, until=named.until)
+            search_text = without_phrase(question, named) or question
         question_vector = (await self.archive.embed([question]))[0]
-        hits = await self.archive.search(question, filters, passages, query_vector=question_vector)
-        sentences = sentences_of(hits)
-        sentence_vectors = await self.archive.embed(
-            [span.of(hit.passage.text) for hit, span in sentences]
+        answer = await self._answer(
+            question,
+            search_text,
+            question_vector,
+            dated if named is not None else filters,
+            passages,
+            require_evidence=not only_names_reader,
         )
-        answer = compose(
+        if named is not None and not answer.answered:
+            # The period may be the event's, not the coverage's ("who won in 2000?").
+            answer = await self._answer(
+                question,
+                question,
+                question_vector,
+                filters,
+                passages,
+                require_evidence=not only_names_reader,
+            )
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    async def _answer(
+        self,
+        question: str,
+        search_text: str,
+        question_vector: np.ndarray,
+        filters: SearchFilters,
+        passages: int,
+        *,
+        require_evidence: bool,
+    ) -> Answer:
+        hits = await self.archive.search(
+            search_text, filters, passages, query_vector=question_vector
+        )
+        sentences, sentence_vectors = await self._sentences(hits)
+        return compose(
             question,
             question_vector,
             hits,
             sentence_vectors,
             sentences,
-            require_evidence=not only_names_reader,
+            require_evidence=require_evidence,
+            idf=await self._idf(question),
         )
-        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
-        return answer
+
+    async def _sentences(self, hits: list[Hit]) -> tuple[list[tuple[Hit, Span]], np.ndarray]:
+        """The hits' sentences in passage order with their vectors: those stored at sync, and
+        any missing (an archive synced before sentences were kept) embedded now."""
+        stored = await self.archive.sentence_vectors([hit.passage.passage_id for hit in hits])
+        sentences: list[tuple[Hit, Span]] = []
+        blocks: list[np.ndarray | None] = []
+        missing: list[str] = []
+        for hit in hits:
+            found = stored.get(hit.passage.passage_id)
+            if found is not None:
+                spans = [Span(start, end) for start, end in found[0]]
+                blocks.append(found[1])
+            else:
+                spans = sentence_spans(hit.passage.text)
+                missing.extend(span.of(hit.passage.text) for span in spans)
+                blocks.append(None)
+            sentences.extend((hit, span) for span in spans)
+        fresh = iter(await self.archive.embed(missing)) if missing else iter(())
+        rows: list[np.ndarray] = []
+        for hit, block in zip(hits, blocks, strict=True):
+            if block is not None:
+                rows.extend(block)
+            else:
+                rows.extend(next(fresh) for _ in sentence_spans(hit.passage.text))
+        matrix = np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+        return sentences, matrix
+
+    async def _idf(self, question: str) -> dict[str, float]:
+        terms = content_words(question)
+        frequencies, total = await self.archive.document_frequencies(terms)
+        return {t: math.log((total + 1) / (frequencies.get(t, 0) + 0.5)) for t in terms}
 
     async def search(
         self, query: str, filters: SearchFilters | None = None, limit: int = 10

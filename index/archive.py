@@ -8,6 +8,7 @@ threads so an event loop that awaits the archive keeps its beat.
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +21,21 @@ from index.embedder import Backend, Embedder, load_embedder
 from index.models import DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
 from index.store import SaveOutcome, Store
-from index.text import content_words
+from index.text import content_words, sentence_spans
 from index.vectors import VectorIndex
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 50
+# Filtered dense search: chromadb's `where` scans every vector (~100 ms at 100k), so a filter
+# admitting at most this many passages is scored exactly from the float16 copies in SQLite, and
+# a broader one over-fetches unfiltered neighbours from chromadb and keeps the admitted ones.
+EXACT_SEARCH_MAX = 12_000
+OVERFETCH_MAX = 1_000
+# Terms in more than this share of passages are left out of the FTS5 query when others remain:
+# they barely move BM25, and each one makes the OR query walk a huge posting list.
+COMMON_TERM_SHARE = 0.08
+COMMON_TERM_MIN_PASSAGES = 2_000
 
 
 def collection_name(archive_id: str, version: int) -> str:
@@ -70,6 +80,7 @@ class Archive:
         self._backend = backend
         self._embedder = embedder
         self._model_checked = False
+        self._total: int | None = None
 
     @classmethod
     async def open(
@@ -155,13 +166,91 @@ class Archive:
             await asyncio.to_thread(
                 self.vectors.upsert, ids, vectors, [p.metadata for p in pending]
             )
+            await self._save_sentence_vectors(pending, vectors)
             await self.store.mark_embedded(ids)
+            self._total = None
             written += len(ids)
             if on_progress:
                 on_progress(written)
         return written
 
+    async def _save_sentence_vectors(self, pending: list[Any], vectors: np.ndarray) -> None:
+        """Embed every sentence of the passages once, at sync, so answering embeds only the
+        question (embedding ~40 candidate sentences per ask costs ~100 ms on two cores)."""
+        spans = [[(s.start, s.end) for s in sentence_spans(p.text)] for p in pending]
+        texts = [
+            p.text[a:b]
+            for p, passage_spans in zip(pending, spans, strict=True)
+            for a, b in passage_spans
+        ]
+        flat = await self.embed(texts)
+        per_passage, offset = [], 0
+        for passage_spans in spans:
+            per_passage.append(flat[offset : offset + len(passage_spans)])
+            offset += len(passage_spans)
+        await self.store.save_vectors([p.passage_id for p in pending], vectors, spans, per_passage)
+
     # --- reading -------------------------------------------------------------------------------
+
+    async def sentence_vectors(
+        self, passage_ids: list[str]
+    ) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+        """Sentence spans and vectors (float32) stored at sync, for the passages that have them."""
+        stored = await self.store.sentence_vectors(passage_ids)
+        return {
+            pid: (
+                spans,
+                np.frombuffer(blob, dtype="<f2").astype(np.float32).reshape(len(spans), -1),
+            )
+            for pid, (spans, blob) in stored.items()
+            if spans
+        }
+
+    async def lexical_terms(self, query: str) -> list[str]:
+        """The query's content words minus those so common they only slow FTS5 down."""
+        terms = content_words(query)
+        total = await self._passages_total()
+        if total < COMMON_TERM_MIN_PASSAGES or len(terms) < 2:
+            return terms
+        frequencies = await self.store.document_frequencies(terms)
+        kept = [t for t in terms if frequencies.get(t, 0) <= COMMON_TERM_SHARE * total]
+        return kept or terms
+
+    async def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """Passage counts per term and the archive's passage count (for IDF)."""
+        return await self.store.document_frequencies(terms), await self._passages_total()
+
+    async def _passages_total(self) -> int:
+        # Cached per open archive, refreshed when vectors are synced: IDF and the common-term
+        # cut-off need a magnitude, not an exact count.
+        if self._total is None:
+            self._total = await self.store.passage_count()
+        return self._total
+
+    async def dense_search(
+        self, vector: np.ndarray, filters: SearchFilters, limit: int
+    ) -> list[tuple[str, float]]:
+        """Nearest passages with cosine similarity, best first, honouring ``filters`` without
+        chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``)."""
+        if filters.is_empty():
+            return await asyncio.to_thread(self.vectors.query, vector, limit, filters)
+        admitted = await self.store.count_matching(filters)
+        if admitted == 0:
+            return []
+        if admitted <= EXACT_SEARCH_MAX:
+            ids, blob = await self.store.vectors_matching(filters)
+            if ids:
+                matrix = np.frombuffer(blob, dtype="<f2").reshape(len(ids), -1)
+                scores = matrix.astype(np.float32) @ vector.astype(np.float32)
+                top = np.argsort(-scores)[:limit]
+                return [(ids[i], float(scores[i])) for i in top]
+            # An archive synced before SQLite kept vectors: let chromadb filter.
+            return await asyncio.to_thread(self.vectors.query, vector, limit, filters)
+        total = max(await self._passages_total(), admitted)
+        fetch = min(OVERFETCH_MAX, math.ceil(limit * total / admitted * 1.5))
+        found = await asyncio.to_thread(self.vectors.query, vector, fetch, SearchFilters())
+        keep = await self.store.admitted([pid for pid, _ in found], filters)
+        return [(pid, score) for pid, score in found if pid in keep][:limit]
 
     async def search(
         self,
@@ -175,8 +264,8 @@ class Archive:
         if query_vector is None:
             query_vector = (await self.embed([query]))[0]
         dense, lexical = await asyncio.gather(
-            asyncio.to_thread(self.vectors.query, query_vector, CANDIDATES, filters),
-            self.store.lexical_search(content_words(query), filters, CANDIDATES),
+            self.dense_search(query_vector, filters, CANDIDATES),
+            self._lexical(query, filters),
         )
         dense_rank = {pid: rank for rank, (pid, _) in enumerate(dense, start=1)}
         similarity = dict(dense)
@@ -195,6 +284,9 @@ class Archive:
             for pid in top
             if pid in passages  # a vector whose passage was just removed is not an answer
         ]
+
+    async def _lexical(self, query: str, filters: SearchFilters) -> list[tuple[str, float]]:
+        return await self.store.lexical_search(await self.lexical_terms(query), filters, CANDIDATES)
 
     async def passage(self, passage_id: str) -> Passage | None:
         return (await self.store.passages([passage_id])).get(passage_id)

@@ -77,6 +77,25 @@ MIGRATIONS: list[str] = [
 
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # Vectors kept beside the passages (float16 blobs, derived like chromadb's): the passage
+    # vector, so filtered dense search can score exactly the passages a filter admits without
+    # chromadb's scanning `where`; and one vector per sentence, computed once at sync so an ask
+    # embeds only the question. fts5vocab gives document frequencies (IDF for quote scoring,
+    # and dropping near-universal terms that make FTS5 OR queries slow). Indexes for filters.
+    """
+    CREATE TABLE passage_vectors (
+        seq    INTEGER PRIMARY KEY REFERENCES passages(seq) ON DELETE CASCADE,
+        vector BLOB NOT NULL
+    );
+    CREATE TABLE sentence_vectors (
+        seq     INTEGER PRIMARY KEY REFERENCES passages(seq) ON DELETE CASCADE,
+        spans   TEXT NOT NULL,
+        vectors BLOB NOT NULL
+    );
+    CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
+    CREATE INDEX passages_kind ON passages(kind);
+    CREATE INDEX documents_published ON documents(published_int);
+    """,
 ]
 
 

@@ -456,3 +456,102 @@ class Store:
         ) as cursor:
             row = await cursor.fetchone()
         return row[0] if row else None
+
+    # --- vectors kept in SQLite (passage and sentence level) -----------------------------------
+
+    async def save_vectors(
+        self,
+        passage_ids: Sequence[str],
+        passage_vectors: Any,
+        sentence_spans: Sequence[Sequence[tuple[int, int]]],
+        sentence_vectors: Sequence[Any],
+    ) -> None:
+        """Store float16 copies of each passage's vector and of its sentences' vectors."""
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO passage_vectors (seq, vector)"
+            " SELECT seq, ? FROM passages WHERE id = ?",
+            [
+                (vector.astype("<f2").tobytes(), pid)
+                for pid, vector in zip(passage_ids, passage_vectors, strict=True)
+            ],
+        )
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO sentence_vectors (seq, spans, vectors)"
+            " SELECT seq, ?, ? FROM passages WHERE id = ?",
+            [
+                (json.dumps([list(s) for s in spans]), vectors.astype("<f2").tobytes(), pid)
+                for pid, spans, vectors in zip(
+                    passage_ids, sentence_spans, sentence_vectors, strict=True
+                )
+            ],
+        )
+        await self._db.commit()
+
+    async def sentence_vectors(
+        self, passage_ids: Sequence[str]
+    ) -> dict[str, tuple[list[tuple[int, int]], bytes]]:
+        """Sentence spans and their float16 vectors (raw bytes) for the passages that have them."""
+        if not passage_ids:
+            return {}
+        marks = ",".join("?" * len(passage_ids))
+        sql = f"""
+            SELECT p.id, s.spans, s.vectors FROM passages p JOIN sentence_vectors s ON s.seq = p.seq
+            WHERE p.id IN ({marks})
+        """
+        async with self._db.execute(sql, list(passage_ids)) as cursor:
+            return {
+                pid: ([(a, b) for a, b in json.loads(spans)], blob)
+                for pid, spans, blob in await cursor.fetchall()
+            }
+
+    async def count_matching(self, filters: SearchFilters) -> int:
+        """How many passages a filter admits: decides between exact and over-fetched search."""
+        where, params = _filter_sql(filters)
+        sql = f"""
+            SELECT count(*) FROM passages p JOIN documents d ON d.id = p.document_id
+            WHERE 1{where}
+        """
+        async with self._db.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def vectors_matching(self, filters: SearchFilters) -> tuple[list[str], bytes]:
+        """Ids and concatenated float16 vectors of every embedded passage the filter admits."""
+        where, params = _filter_sql(filters)
+        sql = f"""
+            SELECT p.id, v.vector FROM passages p
+            JOIN documents d ON d.id = p.document_id
+            JOIN passage_vectors v ON v.seq = p.seq
+            WHERE 1{where}
+        """
+        async with self._db.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return [row[0] for row in rows], b"".join(row[1] for row in rows)
+
+    async def admitted(self, passage_ids: Sequence[str], filters: SearchFilters) -> set[str]:
+        """Which of ``passage_ids`` the filter admits."""
+        if not passage_ids:
+            return set()
+        where, params = _filter_sql(filters)
+        marks = ",".join("?" * len(passage_ids))
+        sql = f"""
+            SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id
+            WHERE p.id IN ({marks}){where}
+        """
+        async with self._db.execute(sql, [*passage_ids, *params]) as cursor:
+            return {row[0] for row in await cursor.fetchall()}
+
+    async def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """In how many passages each term occurs (FTS5's own tokens: folded, no diacritics)."""
+        if not terms:
+            return {}
+        marks = ",".join("?" * len(terms))
+        async with self._db.execute(
+            f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({marks})", list(terms)
+        ) as cursor:
+            return {term: int(doc) for term, doc in await cursor.fetchall()}
+
+    async def passage_count(self) -> int:
+        async with self._db.execute("SELECT count(*) FROM passages") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0

@@ -15,3 +15,6 @@ Register = Callable[
 ]
 
 EVALUATIONS: list[Register] = []
+
+# Modules that register themselves (imported last: they append to EVALUATIONS above).
+from bot.evals import qa  # noqa: E402, F401

@@ -1,0 +1,30 @@
+"""``python -m bench [NAME…]``: run the named benchmarks (all by default)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from pathlib import Path
+
+from bench import (
+    BENCHMARKS,
+    ask_latency,  # noqa: F401  (registers "ask")
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run: {sorted(BENCHMARKS)}")
+    parser.add_argument("--eval", type=Path, default=Path("../shared/eval"), help="shared data")
+    parser.add_argument("--passages", type=int, default=100_000, help="archive size")
+    parser.add_argument("--questions", type=int, default=200, help="asks per row")
+    parser.add_argument("--cache", type=Path, default=Path("build/bench"), help="scratch")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    for name in args.names or list(BENCHMARKS):
+        asyncio.run(BENCHMARKS[name](args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,578 @@
+"""``archivist eval qa``: answer quality on a SQuAD-format file, engine beside three baselines.
+
+The file's paragraphs become documents (their article title as the headline), news bodies from
+``--distractors`` (fundus ``ground_truth_en.json`` bodies, scrapinghub ``ground-truth.json``
+articleBody) are added as distracting pages, and every question goes through ``Engine.ask``,
+exactly as the bot asks. A quote counts when a gold answer's text lies inside it.
+
+Baselines, each quoting one sentence from the same archive and the same 8 passages budget:
+``bm25`` (FTS5 passages, then the sentence with the best sentence-level BM25), ``dense`` (nearest
+passages, then the sentence nearest the question), ``rrf`` (fused passages, then sentences by
+the reciprocal rank fusion of those two sentence rankings) and ``para-then-sent`` (the single
+best fused passage, then its best sentence by that fusion).
+
+The scoring weights in ``bot.answer`` were fitted (``--fit``) on the *dev* half only: the
+paragraphs of the file's first half of articles. The *test* half is reported on its own so the
+figure on data the weights never saw is visible. ``--remove-gold`` builds two archives, each
+with half of the paragraphs (alternating), and asks each half's questions of the archive that
+lacks them: the share declined is the abstention figure.
+
+The scratch archives are cached under ``build/eval-qa`` keyed on the data files, the model and
+the schema, so a second run only asks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.answer import FEATURES, features
+from bot.engine import PASSAGES_FOR_QUOTES, Engine
+from bot.evals import EVALUATIONS
+from bot.settings import Settings
+from index.archive import Archive
+from index.models import Hit, SearchFilters
+from index.schema import MIGRATIONS
+from index.search import reciprocal_rank_fusion
+from index.text import content_words, words
+from ingest.chunking import build_document
+from ingest.page import Page
+
+CACHE = Path("build/eval-qa")
+BASELINES = ("bm25", "dense", "rrf", "para-then-sent")
+
+
+@dataclass(slots=True)
+class Question:
+    text: str
+    answers: list[str]
+    paragraph: int
+    article: int
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counts for one system; recall@n over retrieved passages, A@n over quotes."""
+
+    asked: int = 0
+    recall: dict[int, int] = field(default_factory=lambda: {1: 0, 5: 0, 10: 0})
+    a1: int = 0
+    a3: int = 0
+    quotes: int = 0
+    verbatim: int = 0
+    answered: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def row(self, name: str) -> dict[str, Any]:
+        n = max(self.asked, 1)
+        lat = sorted(self.latencies) or [0.0]
+        return {
+            "system": name,
+            "questions": self.asked,
+            "recall@1": round(self.recall[1] / n, 3),
+            "recall@5": round(self.recall[5] / n, 3),
+            "recall@10": round(self.recall[10] / n, 3),
+            "A@1": round(self.a1 / n, 3),
+            "A@3": round(self.a3 / n, 3),
+            "verbatim": round(self.verbatim / max(self.quotes, 1), 3),
+            "answered": round(self.answered / n, 3),
+            "p50_ms": round(statistics.median(lat), 1),
+            "p95_ms": round(lat[min(len(lat) - 1, math.ceil(0.95 * len(lat)) - 1)], 1),
+        }
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def load_squad(path: Path) -> tuple[list[Page], list[Question], int]:
+    """Pages (one per paragraph), questions, and the number of articles."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    pages: list[Page] = []
+    questions: list[Question] = []
+    for article_index, article in enumerate(data):
+        title = str(article.get("title", "")).replace("_", " ") or None
+        for paragraph in article["paragraphs"]:
+            index = len(pages)
+            pages.append(
+                Page(
+                    origin=f"squad:{index}",
+                    format="squad",
+                    body=[paragraph["context"]],
+                    title=title,
+                )
+            )
+            for qa in paragraph["qas"]:
+                answers = [a["text"] for a in qa.get("answers", []) if a.get("text")]
+                if answers:
+                    questions.append(Question(qa["question"], answers, index, article_index))
+    return pages, questions, len(data)
+
+
+def _published(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def load_distractors(folders: list[Path]) -> list[Page]:
+    """News pages from fundus and scrapinghub ground truth files found under ``folders``."""
+    pages: list[Page] = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if path.name.startswith("ground_truth") and isinstance(data, list):  # fundus
+                for index, item in enumerate(data):
+                    body = [
+                        p
+                        for section in (item.get("body") or {}).get("sections", [])
+                        for p in section.get("paragraphs", [])
+                        if p.strip()
+                    ]
+                    if body:
+                        pages.append(
+                            Page(
+                                origin=f"{path}:{index}",
+                                format="distractor",
+                                body=body,
+                                title=item.get("title"),
+                                site=item.get("publisher"),
+                                published=_published(item.get("publishing_date")),
+                            )
+                        )
+            elif path.name == "ground-truth.json" and isinstance(data, dict):  # scrapinghub
+                for key, item in sorted(data.items()):
+                    body = [p for p in str(item.get("articleBody") or "").split("\n") if p.strip()]
+                    if body:
+                        pages.append(Page(origin=f"{path}:{key}", format="distractor", body=body))
+    return pages
+
+
+def cache_key(data: Path, distractors: list[Path], settings: Settings) -> str:
+    """Names the scratch archives: same files, model and schema, same archive."""
+    return _digest(data, *sorted(distractors), settings.embed_model, len(MIGRATIONS), "v1")
+
+
+def _digest(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, Path):
+            digest.update(part.read_bytes() if part.is_file() else str(part).encode())
+        else:
+            digest.update(str(part).encode())
+    return digest.hexdigest()[:16]
+
+
+def _start_fresh(data_dir: Path) -> bool:
+    """False when a finished build is there; else clear what a broken one left."""
+    if (data_dir / "complete").exists():
+        return False
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    return True
+
+
+async def build_archive(
+    data_dir: Path, pages: list[Page], settings: Settings, embedder: Any = None
+) -> None:
+    """Ingest ``pages`` into ``data_dir`` unless a finished build is already there."""
+    done = data_dir / "complete"
+    if not _start_fresh(data_dir):
+        return
+    started = time.perf_counter()
+    async with await Archive.open(
+        data_dir, embed_model=settings.embed_model, device=settings.embed_device, embedder=embedder
+    ) as archive:
+        for page in pages:
+            await archive.save_document(build_document(page))
+        written = await archive.sync_vectors()
+    done.write_text(f"{written}\n")
+    print(
+        f"built {data_dir} ({len(pages)} pages, {written} passages) "
+        f"in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def holds_answer(text: str, answers: list[str]) -> bool:
+    flat = _normal(text)
+    return any(_normal(answer) in flat for answer in answers)
+
+
+def _record(tally: Tally, passages: list[str], quotes: list[str], answers: list[str]) -> None:
+    tally.asked += 1
+    for n in tally.recall:
+        if any(holds_answer(p, answers) for p in passages[:n]):
+            tally.recall[n] += 1
+    if quotes:
+        tally.answered += 1
+    tally.a1 += bool(quotes) and holds_answer(quotes[0], answers)
+    tally.a3 += any(holds_answer(q, answers) for q in quotes[:3])
+
+
+def _sentence_bm25(
+    terms: list[str], idf: dict[str, float], texts: list[str], k1: float = 1.2, b: float = 0.75
+) -> np.ndarray:
+    tokens = [words(text) for text in texts]
+    average = sum(len(t) for t in tokens) / max(len(tokens), 1) or 1.0
+    scores = np.zeros(len(texts))
+    for i, sentence in enumerate(tokens):
+        for term in terms:
+            tf = sentence.count(term)
+            if tf:
+                norm = tf + k1 * (1 - b + b * len(sentence) / average)
+                scores[i] += idf.get(term, 1.0) * tf * (k1 + 1) / norm
+    return scores
+
+
+def _rank(scores: np.ndarray) -> list[int]:
+    return [int(i) for i in np.argsort(-scores, kind="stable")]
+
+
+async def baselines(
+    engine: Engine, question: Question, vector: np.ndarray, idf: dict[str, float]
+) -> dict[str, tuple[list[str], list[str], float]]:
+    """For each baseline: (retrieved passage texts, chosen sentences, latency ms)."""
+    archive = engine.archive
+    k = PASSAGES_FOR_QUOTES
+    terms = content_words(question.text)
+    results: dict[str, tuple[list[str], list[str], float]] = {}
+    empty = SearchFilters()
+
+    async def passages_of(ids: list[str]) -> list[Hit]:
+        found = await archive.store.passages(ids)
+        return [Hit(found[pid], 0.0) for pid in ids if pid in found]
+
+    timer = time.perf_counter()
+    lexical = await archive.store.lexical_search(terms, empty, 10)
+    lexical_hits = await passages_of([pid for pid, _ in lexical])
+    bm25_time = (time.perf_counter() - timer) * 1000
+    timer = time.perf_counter()
+    dense = await archive.dense_search(vector, empty, 10)
+    dense_hits = await passages_of([pid for pid, _ in dense])
+    dense_time = (time.perf_counter() - timer) * 1000
+    timer = time.perf_counter()
+    fused_hits = await archive.search(question.text, empty, 10, query_vector=vector)
+    fused_time = (time.perf_counter() - timer) * 1000
+
+    for name, hits, spent in (
+        ("bm25", lexical_hits, bm25_time),
+        ("dense", dense_hits, dense_time),
+        ("rrf", fused_hits, fused_time),
+        ("para-then-sent", fused_hits, fused_time),
+    ):
+        timer = time.perf_counter()
+        pool = hits[:1] if name == "para-then-sent" else hits[:k]
+        sentences, matrix = await engine._sentences(pool)
+        texts = [span.of(hit.passage.text) for hit, span in sentences]
+        chosen: list[str] = []
+        if texts:
+            lexical_scores = _sentence_bm25(terms, idf, texts)
+            dense_scores = matrix @ vector
+            if name == "bm25":
+                order = _rank(lexical_scores)
+            elif name == "dense":
+                order = _rank(dense_scores)
+            else:
+                fused = reciprocal_rank_fusion(
+                    [[str(i) for i in _rank(lexical_scores)], [str(i) for i in _rank(dense_scores)]]
+                )
+                order = [int(i) for i in fused]
+            chosen = [texts[i] for i in order[:3]]
+        spent += (time.perf_counter() - timer) * 1000
+        results[name] = ([h.passage.text for h in hits], chosen, spent)
+    return results
+
+
+# --- fitting the quote scorer ----------------------------------------------------------------
+
+
+def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0) -> np.ndarray:
+    """L2-regularised logistic regression by Newton's method: a dozen features, no library."""
+    weights = np.zeros(rows.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(rows @ weights)))
+        gradient = rows.T @ (p - labels) + l2 * np.r_[0.0, weights[1:]]
+        hessian = (rows * (p * (1 - p))[:, None]).T @ rows + l2 * np.diag(
+            np.r_[0.0, np.ones(rows.shape[1] - 1)]
+        )
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return weights
+
+
+async def candidate_rows(engine: Engine, question: Question) -> tuple[np.ndarray, np.ndarray]:
+    """The engine's candidate sentences for a question as feature rows, labelled by the gold."""
+    filters = await engine.infer_filters(question.text, SearchFilters())
+    vector = (await engine.archive.embed([question.text]))[0]
+    hits = await engine.archive.search(
+        question.text, filters, PASSAGES_FOR_QUOTES, query_vector=vector
+    )
+    sentences, matrix = await engine._sentences(hits)
+    idf = await engine._idf(question.text)
+    rows = features(question.text, vector, hits, matrix, sentences, idf)
+    labels = np.array(
+        [holds_answer(span.of(hit.passage.text), question.answers) for hit, span in sentences],
+        dtype=float,
+    )
+    return rows, labels
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def _sample(questions: list[Question], limit: int | None) -> list[Question]:
+    if not limit or limit >= len(questions):
+        return questions
+    step = len(questions) / limit  # a fixed, evenly spread sample: the same on every run
+    return [questions[int(i * step)] for i in range(limit)]
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    columns = list(rows[0])
+    widths = [max(len(str(c)), *(len(str(r[c])) for r in rows)) for c in columns]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += [
+        "  ".join(str(r[c]).ljust(w) for c, w in zip(columns, widths, strict=True)) for r in rows
+    ]
+    return "\n".join(lines)
+
+
+async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = None) -> int:
+    if not args.data.is_file():
+        print(f"eval qa: {args.data} not found: skipped", file=sys.stderr)
+        return 0
+    pages, questions, articles = load_squad(args.data)
+    distractors = load_distractors([d for d in args.distractors if d.exists()])
+    dev_articles = articles // 2
+    key = cache_key(args.data, args.distractors, settings)
+    cache = args.cache or CACHE
+    questions = _sample(questions, args.limit)
+    if args.split != "all":
+        wanted = args.split == "dev"
+        questions = [q for q in questions if (q.article < dev_articles) == wanted]
+
+    full_dir = cache / f"{key}-full"
+    await build_archive(full_dir, distractors + pages, settings, embedder)
+    report: dict[str, Any] = {"questions": len(questions), "distractor_pages": len(distractors)}
+
+    async with await Engine.open(
+        settings.model_copy(update={"data_dir": full_dir}), embedder=embedder
+    ) as engine:
+        report["passages"] = (await engine.stats())["passages"]
+        if args.fit:
+            rows, labels = [], []
+            for question in questions:
+                if question.article < dev_articles:
+                    r, y = await candidate_rows(engine, question)
+                    rows.append(r)
+                    labels.append(y)
+            weights = fit_logistic(np.vstack(rows), np.concatenate(labels))
+            print(json.dumps(dict(zip(FEATURES, np.round(weights, 3).tolist(), strict=True))))
+            print("WEIGHTS = " + repr(np.round(weights, 3).tolist()))
+            return 0
+        tallies = {name: Tally() for name in ("engine", *BASELINES)}
+        split = {"dev": Tally(), "test": Tally()}
+        confidences: list[tuple[float, bool]] = []
+        for question in questions:
+            answer = await engine.ask(question.text)
+            retrieved = await engine.archive.search(question.text, limit=10)
+            quote_texts = [q.text for q in answer.quotes]
+            stored = await engine.archive.store.passages([q.passage_id for q in answer.quotes])
+            for quote in answer.quotes:
+                tallies["engine"].quotes += 1
+                passage = stored.get(quote.passage_id)
+                tallies["engine"].verbatim += bool(
+                    passage and passage.text[quote.start : quote.end] == quote.text
+                )
+            passages = [h.passage.text for h in retrieved]
+            _record(tallies["engine"], passages, quote_texts, question.answers)
+            tallies["engine"].latencies.append(answer.latency_ms)
+            which = "dev" if question.article < dev_articles else "test"
+            _record(split[which], passages, quote_texts, question.answers)
+            confidences.append(
+                (
+                    answer.confidence,
+                    bool(quote_texts) and holds_answer(quote_texts[0], question.answers),
+                )
+            )
+            if args.baselines:
+                vector = (await engine.archive.embed([question.text]))[0]
+                idf = await engine._idf(question.text)
+                for name, (found, chosen, spent) in (
+                    await baselines(engine, question, vector, idf)
+                ).items():
+                    tally = tallies[name]
+                    tally.quotes += len(chosen[:1])
+                    tally.verbatim += len(chosen[:1])  # sentences are slices by construction
+                    _record(tally, found, chosen, question.answers)
+                    tally.latencies.append(spent)
+        rows = [tallies["engine"].row("engine")]
+        rows += [tallies[name].row(name) for name in BASELINES if tallies[name].asked]
+        rows += [split[s].row(f"engine/{s}") for s in ("dev", "test") if split[s].asked]
+        report["systems"] = rows
+
+    if args.remove_gold:
+        report["remove_gold"] = await remove_gold(
+            args, settings, embedder, pages, distractors, questions, cache, key
+        )
+        report["remove_gold"]["gold_present_confidences"] = _calibration(
+            confidences, report["remove_gold"].pop("confidences")
+        )
+
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(
+            f"{report['questions']} questions; {report['passages']} passages "
+            f"({report['distractor_pages']} distractor pages)\n"
+        )
+        print(_table(report["systems"]))
+        if "remove_gold" in report:
+            gone = report["remove_gold"]
+            print(
+                f"\n--remove-gold: {gone['declined']:.3f} of {gone['questions']} questions "
+                "declined with their paragraph left out"
+            )
+            print("threshold  declined(no gold)  A@1(gold present)")
+            for line in gone["gold_present_confidences"]:
+                print(f"{line['threshold']:<9}  {line['declined']:<17}  {line['A@1']}")
+    return 0
+
+
+def _calibration(present: list[tuple[float, bool]], absent: list[float]) -> list[dict[str, float]]:
+    """Declined share without the gold, and A@1 with it, at several thresholds."""
+    lines = []
+    for threshold in (0.05, 0.1, 0.12, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        lines.append(
+            {
+                "threshold": threshold,
+                "declined": round(sum(c < threshold for c in absent) / max(len(absent), 1), 3),
+                "A@1": round(
+                    sum(ok and c >= threshold for c, ok in present) / max(len(present), 1), 3
+                ),
+            }
+        )
+    return lines
+
+
+class ReusedVectors:
+    """An embedder that answers from vectors an archive already holds (float16 copies of the
+    passage and sentence vectors) and asks the real model only for new texts: the half
+    archives of ``--remove-gold`` hold the same passages as the full one, so they are not
+    embedded again."""
+
+    def __init__(self, inner: Any, data_dir: Path) -> None:
+        import sqlite3
+
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._inner = inner
+        self._known: dict[str, np.ndarray] = {}
+        db = sqlite3.connect(data_dir / "archive.db")
+        try:
+            query = """SELECT p.text, v.vector, s.spans, s.vectors FROM passages p
+                       JOIN passage_vectors v ON v.seq = p.seq
+                       JOIN sentence_vectors s ON s.seq = p.seq"""
+            for text, vector, spans, vectors in db.execute(query):
+                self._known[text] = np.frombuffer(vector, dtype="<f2").astype(np.float32)
+                offsets = json.loads(spans)
+                rows = np.frombuffer(vectors, dtype="<f2").astype(np.float32)
+                for (start, end), row in zip(offsets, rows.reshape(len(offsets), -1), strict=True):
+                    self._known[text[start:end]] = row
+        finally:
+            db.close()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._known]
+        fresh = dict(zip(missing, self._inner.embed(missing), strict=True)) if missing else {}
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._known.get(t, fresh.get(t)) for t in texts]).astype(np.float32)
+
+
+async def remove_gold(
+    args: argparse.Namespace,
+    settings: Settings,
+    embedder: Any,
+    pages: list[Page],
+    distractors: list[Page],
+    questions: list[Question],
+    cache: Path,
+    key: str,
+) -> dict[str, Any]:
+    """Ask each question of an archive holding the other half of the paragraphs (alternating),
+    so its own paragraph is absent: the right answer is to decline."""
+    declined = 0
+    confidences: list[float] = []
+    if embedder is None:
+        from index.embedder import load_embedder
+
+        embedder = load_embedder(settings.embed_model, settings.embed_device)
+    embedder = ReusedVectors(embedder, cache / f"{key}-full")
+    for half in (0, 1):
+        data_dir = cache / f"{key}-half{half}"
+        kept = [page for index, page in enumerate(pages) if index % 2 == half]
+        await build_archive(data_dir, distractors + kept, settings, embedder)
+        async with await Engine.open(
+            settings.model_copy(update={"data_dir": data_dir}), embedder=embedder
+        ) as engine:
+            for question in questions:
+                if question.paragraph % 2 != half:
+                    answer = await engine.ask(question.text)
+                    declined += not answer.answered
+                    confidences.append(answer.confidence)
+    return {
+        "questions": len(questions),
+        "declined": round(declined / max(len(questions), 1), 3),
+        "confidences": confidences,
+    }
+
+
+def register(
+    evaluations: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    parser = evaluations.add_parser(
+        "qa", parents=[common], help="answer quality on a SQuAD-format file, with baselines"
+    )
+    parser.add_argument("--data", type=Path, required=True, help="SQuAD-format JSON file")
+    parser.add_argument(
+        "--distractors", type=Path, nargs="*", default=[], help="folders of distractor pages"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--remove-gold", action="store_true", help="also measure abstention without the gold"
+    )
+    parser.add_argument("--limit", type=int, help="an evenly spread sample of N questions")
+    parser.add_argument("--split", choices=("all", "dev", "test"), default="all")
+    parser.add_argument(
+        "--no-baselines", dest="baselines", action="store_false", help="engine only"
+    )
+    parser.add_argument("--fit", action="store_true", help="fit the quote scorer on dev; print")
+    parser.add_argument("--cache", type=Path, help=f"scratch archives (default {CACHE})")
+    parser.set_defaults(handler=run_qa)
+
+
+EVALUATIONS.append(register)

@@ -1,0 +1,84 @@
+"""Filtered dense search without chromadb's scanning `where`: exact from SQLite, or over-fetch."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import index.archive as archive_module
+from index.archive import Archive
+from index.embedder import HashEmbedder
+from index.models import SearchFilters
+from ingest.chunking import build_document
+from ingest.page import Page, PageComment
+
+
+async def _archive(path: Path, embedder: HashEmbedder) -> Archive:
+    archive = await Archive.open(path, embedder=embedder)
+    for year in range(2010, 2020):
+        page = Page(
+            origin=f"/a/{year}.txt",
+            format="text",
+            body=[f"Storm news of {year}: the harbour wall broke. Boats sank in the bay."],
+            site="Gazette" if year % 2 else "Courier",
+            published=date(year, 5, 1),
+            comments=[PageComment(f"Storm comment {year}: the wall was weak.", author=f"r{year}")],
+        )
+        await archive.save_document(build_document(page))
+    await archive.sync_vectors()
+    return archive
+
+
+@pytest.mark.parametrize("exact_max", [12_000, 1])
+async def test_filters_hold_on_both_paths(
+    tmp_path: Path, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch, exact_max: int
+) -> None:
+    monkeypatch.setattr(archive_module, "EXACT_SEARCH_MAX", exact_max)
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        vector = (await archive.embed(["storm harbour wall"]))[0]
+        cases = {
+            SearchFilters(kind="comment"): 10,
+            SearchFilters(site="Gazette"): 10,
+            SearchFilters(since=date(2015, 1, 1), until=date(2016, 12, 31)): 4,
+            SearchFilters(author="r2013"): 1,
+            SearchFilters(since=date(2030, 1, 1)): 0,
+        }
+        for filters, expected in cases.items():
+            found = await archive.dense_search(vector, filters, 50)
+            assert len(found) == expected, filters
+            admitted = await archive.store.admitted([pid for pid, _ in found], filters)
+            assert admitted == {pid for pid, _ in found}
+            scores = [score for _, score in found]
+            assert scores == sorted(scores, reverse=True)
+    finally:
+        await archive.close()
+
+
+async def test_sentences_are_stored_at_sync(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        hits = await archive.search("harbour wall broke")
+        stored = await archive.sentence_vectors([h.passage.passage_id for h in hits])
+        article = next(h.passage for h in hits if h.passage.kind == "article")
+        spans, vectors = stored[article.passage_id]
+        assert [article.text[a:b] for a, b in spans][1] == "Boats sank in the bay."
+        expected = await archive.embed([article.text[a:b] for a, b in spans])
+        assert abs(vectors - expected).max() < 2e-3  # float16 copies
+    finally:
+        await archive.close()
+
+
+async def test_common_terms_leave_the_lexical_query(
+    tmp_path: Path, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive_module, "COMMON_TERM_MIN_PASSAGES", 1)
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        # "storm" is in every passage, reader r2013 in one
+        assert await archive.lexical_terms("storm r2013") == ["r2013"]
+        assert await archive.lexical_terms("storm") == ["storm"]
+    finally:
+        await archive.close()
