@@ -15,3 +15,6 @@ Register = Callable[
 ]
 
 EVALUATIONS: list[Register] = []
+
+# Each evaluation module appends itself to EVALUATIONS when imported.
+from bot.evals import extraction  # noqa: E402, F401
