@@ -54,6 +54,8 @@ def distance(a: int, b: int) -> int:
 def is_duplicate(mine: Fingerprints, exact: str | None, near: int | None) -> bool:
     if mine.exact is not None and mine.exact == exact:
         return True
-    return mine.simhash is not None and near is not None and distance(mine.simhash, near) <= (
-        MAX_DISTANCE
+    return (
+        mine.simhash is not None
+        and near is not None
+        and distance(mine.simhash, near) <= (MAX_DISTANCE)
     )

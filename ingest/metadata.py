@@ -83,9 +83,7 @@ def pick_title(tree: HtmlElement, fallback: str | None, site: str | None) -> str
         for value in tree.xpath('//meta[@property="og:title"]/@content')[:1]
     ]
     candidates += [
-        text
-        for h1 in tree.xpath("//h1")[:3]
-        if len(text := clean_text(h1.text_content())) > 15
+        text for h1 in tree.xpath("//h1")[:3] if len(text := clean_text(h1.text_content())) > 15
     ][:1]
     candidates += [_strip_site_suffix(clean_text(fallback), site)] if fallback else []
     return next((c for c in candidates if 0 < len(c) <= _MAX_TITLE_CHARS), None)

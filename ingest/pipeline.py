@@ -319,15 +319,16 @@ class _Run:
         that were linked to a removed page and still exist: they must be read again, now as
         pages of their own."""
         store = self.store
-        gone = {
-            source: ids
-            for source, ids in (await store.sources()).items()
-            if not Path(source).exists()
-        }
+        sources = await store.sources()
+        aliases = await store.alias_sources()
+        missing = await asyncio.to_thread(
+            _missing_files, [*sources, *(source for _, _, source in aliases)]
+        )
+        gone = {source: ids for source, ids in sources.items() if source in missing}
         removed = {document_id for ids in gone.values() for document_id in ids}
         reread: set[str] = set()
-        for identity, document_id, source in await store.alias_sources():
-            if not Path(source).exists():
+        for identity, document_id, source in aliases:
+            if source in missing:
                 await store.delete_alias(identity)
             elif document_id in removed:
                 reread.add(source)
@@ -335,6 +336,10 @@ class _Run:
         await store.forget_files([*gone, *reread])
         self.report.pages_pruned = len(removed)
         return [Path(source) for source in sorted(reread)]
+
+
+def _missing_files(sources: list[str]) -> set[str]:
+    return {source for source in sources if not Path(source).exists()}
 
 
 async def ingest_paths(

@@ -155,9 +155,7 @@ def fundus(root: Path) -> Iterator[Figure]:
         )
         authors.add(
             float(page is not None and _author_set(page.authors) == want_authors),
-            float(
-                base is not None and _author_set((base.author or "").split(";")) == want_authors
-            ),
+            float(base is not None and _author_set((base.author or "").split(";")) == want_authors),
         )
     yield title.figure("fundus title accuracy", 0.95)
     yield day.figure("fundus date accuracy", 0.90)

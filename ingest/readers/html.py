@@ -54,7 +54,7 @@ def _site_name(sitename: str | None, url: str | None) -> str | None:
 
 def _text_lines(text: str | None) -> list[str]:
     lines = [clean_text(line) for line in (text or "").split("\n")]
-    return [line.removeprefix(_BULLET) if line.startswith(_BULLET) else line for line in lines if line]
+    return [line.removeprefix(_BULLET) for line in lines if line]
 
 
 def _fold(text: str) -> str:
@@ -110,6 +110,9 @@ def parse_html(
         comments = [PageComment(text=line) for line in _text_lines(extracted.comments)]
     if not body:
         raise UnreadableFile("no article text found")
+    title = pick_title(tree, extracted.title, site)
+    if title and body and _fold(body[0]) == _fold(title):
+        body = body[1:] or body  # the headline is the page's title, not its first paragraph
     published = _parse_date(extracted.date)
     inferred = False
     if published is None and captured is not None:
@@ -118,7 +121,7 @@ def parse_html(
         origin=origin,
         format=fmt,
         body=body,
-        title=pick_title(tree, extracted.title, site),
+        title=title,
         url=page_url,
         site=site,
         published=published,

@@ -9,6 +9,7 @@ cut short yields the records before the damage, then a warning.
 
 from __future__ import annotations
 
+import gzip
 import zlib
 from collections.abc import Iterator
 from datetime import date
@@ -21,6 +22,7 @@ from warcio.recordloader import ArcWarcRecord
 from ingest.page import Notice, Page, UnreadableFile
 from ingest.readers.html import MAX_HTML_BYTES, parse_html
 
+_SIGNATURES = (b"WARC/", b"filedesc://")
 _PAGE_RECORDS = frozenset({"response", "resource"})
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # What a damaged archive raises inside warcio or the decompressor under it.
@@ -45,7 +47,7 @@ def _record_page(record: ArcWarcRecord, origin: str) -> Page | Notice:
     """The page in one record, or a notice saying why it holds none."""
     kind = record.rec_type
     if kind not in _PAGE_RECORDS:
-        return Notice(origin, f"{kind} record skipped")
+        return Notice(origin, f"{kind or 'untyped'} record skipped")
     content_type = _content_type(record)
     if not content_type.startswith(_HTML_TYPES):
         return Notice(origin, f"{kind} record skipped: not HTML ({content_type or 'no type'})")
@@ -62,6 +64,26 @@ def _record_page(record: ArcWarcRecord, origin: str) -> Page | Notice:
     return page
 
 
+def _check_header(path: Path) -> None:
+    """Refuse a file that does not begin like a WARC or ARC file: warcio reads any text as
+    ARC records, which would turn junk into dozens of meaningless notices."""
+    with path.open("rb") as stream:
+        gzipped = stream.read(2) == b"\x1f\x8b"
+    try:
+        with gzip.open(path, "rb") if gzipped else path.open("rb") as stream:
+            start = stream.read(16).lstrip()
+    except _DAMAGE as error:
+        raise UnreadableFile(f"damaged gzip data ({error})") from None
+    if not start.startswith(_SIGNATURES):
+        raise UnreadableFile("not a WARC/ARC file (it does not begin with a record header)")
+
+
+def _drain(record: ArcWarcRecord) -> None:
+    """Read what is left of a record, in pieces, so that a cut-short one shows as such."""
+    while record.raw_stream.read(1 << 16):
+        pass
+
+
 class WarcReader:
     """Reads WARC and ARC files record by record, never holding more than one in memory."""
 
@@ -69,6 +91,7 @@ class WarcReader:
     suffixes = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
     def read(self, path: Path) -> Iterator[Page | Notice]:
+        _check_header(path)
         read_any = False
         with path.open("rb") as stream:
             records = ArchiveIterator(stream, arc2warc=True)
@@ -76,15 +99,23 @@ class WarcReader:
             try:
                 for record in records:
                     position += 1
+                    if records.err_count:
+                        break  # the previous record did not end where its length said
                     record_id = record.rec_headers.get_header("WARC-Record-ID") or f"#{position}"
-                    yield _record_page(record, f"{path}#{record_id}")
+                    item = _record_page(record, f"{path}#{record_id}")
+                    _drain(record)
+                    if getattr(record.raw_stream, "limit", 0):
+                        raise EOFError(f"record {position} is cut short")
+                    yield item
                     read_any = True
+                if records.err_count:
+                    raise EOFError(f"record {position - 1} does not end where its length says")
             except _DAMAGE as error:
                 if not read_any:
                     raise UnreadableFile(f"not a readable WARC/ARC file ({error})") from None
                 yield Notice(
                     str(path),
-                    f"damaged after record {position}: the records before it were read ({error})",
+                    f"damaged ({error}): the records before it were read",
                     warning=True,
                 )
         if not read_any:
