@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format clean eval-qa bench
+.PHONY: install run test lint format clean eval-ingest eval-qa bench
 
 # torch goes in first and pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
 # pulled in by sentence-transformers would bring gigabytes of CUDA packages.
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+## Extraction quality on ../shared/eval/extraction (skipped when absent), beside plain trafilatura.
+eval-ingest: $(STAMP)
+	$(VENV)/bin/archivist eval ingest --data ../shared/eval/extraction
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -19,12 +19,13 @@ from typing import Any
 from bot import render
 from bot.engine import Engine, NotFound
 from bot.evals import EVALUATIONS
+from bot.progress import ingest_progress
 from bot.settings import Settings
 from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable
 from index.models import KINDS, SearchFilters
 from index.vectors import VectorStoreUnavailable
-from ingest.pipeline import IngestReport, Skipped, ingest_paths
+from ingest.pipeline import DEFAULT_BATCH, IngestReport, Skipped, ingest_paths
 
 log = logging.getLogger("archivist")
 
@@ -67,28 +68,50 @@ def _report_skip(skipped: Skipped) -> None:
 
 
 def _report_text(report: IngestReport) -> str:
+    linked = f", {report.pages_linked} linked as duplicates" if report.pages_linked else ""
+    pruned = f", {report.pages_pruned} pruned" if report.pages_pruned else ""
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
     return (
         f"ingested {report.pages_ingested} page(s) from {report.files} file(s): "
         f"{report.pages_added} added, {report.pages_updated} updated, "
-        f"{report.pages_unchanged} unchanged, {len(report.skipped)} skipped; "
-        f"{report.passages_added} passages written, {report.vectors_written} vectors, "
+        f"{report.pages_unchanged} unchanged{linked}{pruned}, {len(report.skipped)} skipped"
+        f"{warned}; {report.passages_added} passages written, {report.vectors_written} vectors, "
         f"{report.seconds:.1f} s"
     )
 
 
-async def run_ingest(engine: Engine, paths: Sequence[Path], as_json: bool = False) -> int:
+async def run_ingest(
+    engine: Engine,
+    paths: Sequence[Path],
+    as_json: bool = False,
+    *,
+    prune: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+) -> int:
     """Ingest and report; exit status 1 only when nothing at all could be ingested."""
-    report = await ingest_paths(engine.archive, paths, on_skip=None if as_json else _report_skip)
+    with ingest_progress(enabled=not as_json and sys.stderr.isatty()) as on_progress:
+        report = await ingest_paths(
+            engine.archive,
+            paths,
+            on_skip=None if as_json else _report_skip,
+            on_progress=on_progress,
+            prune=prune,
+            batch_size=batch_size,
+        )
     if as_json:
         _print_json(report.as_dict())
     else:
         print(_report_text(report), file=sys.stderr)
-    return 0 if report.pages_ingested else 1
+    return 0 if report.pages_ingested or report.pages_pruned else 1
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.device:
+        settings = settings.model_copy(update={"embed_device": args.device})
     async with await Engine.open(settings) as engine:
-        return await run_ingest(engine, args.paths, args.json)
+        return await run_ingest(
+            engine, args.paths, args.json, prune=args.prune, batch_size=args.batch_size
+        )
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -215,6 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", parents=[common, as_json], help="add archived pages (files or folders)"
     )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument(
+        "--prune", action="store_true", help="remove archived pages whose files are gone"
+    )
+    ingest.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
+    ingest.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH,
+        metavar="N",
+        help=f"passages embedded and written per batch (default {DEFAULT_BATCH})",
+    )
     ingest.set_defaults(handler=cmd_ingest)
 
     ask = commands.add_parser(

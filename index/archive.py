@@ -190,6 +190,21 @@ class Archive:
             offset += len(passage_spans)
         await self.store.save_vectors([p.passage_id for p in pending], vectors, spans, per_passage)
 
+    async def reconcile_vectors(self) -> tuple[int, int]:
+        """Make chromadb hold exactly the passages SQLite holds, whatever happened before (a
+        run killed between the two stores): vectors without a passage are deleted, passages
+        recorded as embedded whose vector is missing are queued again. Returns (deleted,
+        queued); ``sync_vectors`` then embeds what is queued."""
+        in_chroma = await asyncio.to_thread(self.vectors.ids)
+        in_sqlite = await self.store.passage_states()
+        orphans = [pid for pid in in_chroma if pid not in in_sqlite]
+        missing = [pid for pid, done in in_sqlite.items() if done and pid not in in_chroma]
+        if orphans:
+            await asyncio.to_thread(self.vectors.delete, orphans)
+        if missing:
+            await self.store.mark_pending(missing)
+        return len(orphans), len(missing)
+
     # --- reading -------------------------------------------------------------------------------
 
     async def sentence_vectors(

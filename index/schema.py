@@ -96,6 +96,44 @@ MIGRATIONS: list[str] = [
     CREATE INDEX passages_kind ON passages(kind);
     CREATE INDEX documents_published ON documents(published_int);
     """,
+    # Incremental ingest: where each page came from (for --prune), body fingerprints (exact and
+    # near-exact duplicates), pages linked to a document they duplicate, and the files already
+    # ingested (an unchanged file is not read again).
+    """
+    CREATE TABLE document_sources (
+        document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        source      TEXT NOT NULL,
+        fingerprint TEXT,
+        simhash     INTEGER
+    );
+    CREATE INDEX document_sources_source ON document_sources(source);
+    CREATE INDEX document_sources_fingerprint ON document_sources(fingerprint);
+
+    -- 64-bit simhashes cut in four 16-bit bands: two hashes within 3 bits share a band.
+    CREATE TABLE simhash_bands (
+        band        INTEGER NOT NULL,
+        value       INTEGER NOT NULL,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        PRIMARY KEY (band, value, document_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX simhash_bands_document ON simhash_bands(document_id);
+
+    CREATE TABLE document_aliases (
+        identity     TEXT PRIMARY KEY,
+        document_id  TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        origin       TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        content_hash TEXT NOT NULL
+    );
+    CREATE INDEX document_aliases_document ON document_aliases(document_id);
+    CREATE INDEX document_aliases_source ON document_aliases(source);
+
+    CREATE TABLE ingested_files (
+        source  TEXT PRIMARY KEY,
+        digest  TEXT NOT NULL,
+        pages   INTEGER NOT NULL
+    );
+    """,
 ]
 
 

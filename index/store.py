@@ -67,6 +67,12 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
+def simhash_bands(simhash: int) -> list[tuple[int, int]]:
+    """The four 16-bit bands of a 64-bit simhash (stored signed, as SQLite integers are)."""
+    unsigned = simhash & 0xFFFFFFFFFFFFFFFF
+    return [(band, (unsigned >> (16 * band)) & 0xFFFF) for band in range(4)]
+
+
 def _passage(row: Sequence[Any]) -> Passage:
     return Passage(*row)
 
@@ -419,6 +425,174 @@ class Store:
         async with self._db.execute("SELECT kind FROM passages WHERE id = ?", (passage_id,)) as c:
             row = await c.fetchone()
         return row[0] if row else None
+
+    # --- incremental ingest: sources, duplicates, files already read --------------------------
+
+    async def document_state(self, document_id: str) -> tuple[str, str | None] | None:
+        """A stored document's content hash and recorded source file, or None."""
+        async with self._db.execute(
+            """SELECT d.content_hash, s.source FROM documents d
+               LEFT JOIN document_sources s ON s.document_id = d.id WHERE d.id = ?""",
+            (document_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (row[0], row[1]) if row else None
+
+    async def set_source(
+        self, document_id: str, source: str, fingerprint: str | None, simhash: int | None
+    ) -> None:
+        """Record where a document came from and its body fingerprints (one transaction)."""
+        db = self._db
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await db.execute(
+                "INSERT INTO document_sources (document_id, source, fingerprint, simhash)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(document_id) DO UPDATE SET"
+                " source = excluded.source, fingerprint = excluded.fingerprint,"
+                " simhash = excluded.simhash",
+                (document_id, source, fingerprint, simhash),
+            )
+            await db.execute("DELETE FROM simhash_bands WHERE document_id = ?", (document_id,))
+            if simhash is not None:
+                await db.executemany(
+                    "INSERT OR IGNORE INTO simhash_bands (band, value, document_id)"
+                    " VALUES (?, ?, ?)",
+                    [(band, value, document_id) for band, value in simhash_bands(simhash)],
+                )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+
+    async def duplicate_candidates(
+        self, fingerprint: str | None, simhash: int | None
+    ) -> list[tuple[str, str | None, int | None]]:
+        """Documents with the same body fingerprint or sharing a simhash band:
+        ``(document_id, fingerprint, simhash)``, exact matches first."""
+        found: dict[str, tuple[str, str | None, int | None]] = {}
+        if fingerprint:
+            async with self._db.execute(
+                "SELECT document_id, fingerprint, simhash FROM document_sources"
+                " WHERE fingerprint = ?",
+                (fingerprint,),
+            ) as cursor:
+                found.update({row[0]: row for row in await cursor.fetchall()})
+        if simhash is not None:
+            clause = " OR ".join("(b.band = ? AND b.value = ?)" for _ in range(4))
+            params = [part for pair in simhash_bands(simhash) for part in pair]
+            async with self._db.execute(
+                f"""SELECT DISTINCT s.document_id, s.fingerprint, s.simhash
+                    FROM simhash_bands b JOIN document_sources s ON s.document_id = b.document_id
+                    WHERE {clause}""",
+                params,
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    found.setdefault(row[0], row)
+        return list(found.values())
+
+    async def comment_texts(self, document_id: str) -> list[str]:
+        async with self._db.execute(
+            "SELECT text FROM comments WHERE document_id = ? ORDER BY position", (document_id,)
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def alias(self, identity: str) -> tuple[str, str, str] | None:
+        """A page linked to another document: ``(document_id, content_hash, source)``."""
+        async with self._db.execute(
+            "SELECT document_id, content_hash, source FROM document_aliases WHERE identity = ?",
+            (identity,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    async def save_alias(
+        self, identity: str, document_id: str, origin: str, source: str, content_hash: str
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO document_aliases (identity, document_id, origin, source, content_hash)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET"
+            " document_id = excluded.document_id, origin = excluded.origin,"
+            " source = excluded.source, content_hash = excluded.content_hash",
+            (identity, document_id, origin, source, content_hash),
+        )
+        await self._db.commit()
+
+    async def delete_alias(self, identity: str) -> None:
+        await self._db.execute("DELETE FROM document_aliases WHERE identity = ?", (identity,))
+        await self._db.commit()
+
+    async def sources(self) -> dict[str, list[str]]:
+        """Every recorded source file with the documents from it (a document without a
+        recorded source counts its origin as its file)."""
+        by_source: dict[str, list[str]] = {}
+        async with self._db.execute(
+            """SELECT coalesce(s.source, d.origin), d.id FROM documents d
+               LEFT JOIN document_sources s ON s.document_id = d.id"""
+        ) as cursor:
+            for source, document_id in await cursor.fetchall():
+                by_source.setdefault(source, []).append(document_id)
+        return by_source
+
+    async def alias_sources(self) -> list[tuple[str, str, str]]:
+        """``(identity, document_id, source)`` of every linked page."""
+        async with self._db.execute(
+            "SELECT identity, document_id, source FROM document_aliases"
+        ) as cursor:
+            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    async def delete_documents(self, document_ids: Sequence[str]) -> None:
+        """Remove documents with their comments and passages in one transaction, queueing the
+        passages' vectors for deletion from chromadb."""
+        if not document_ids:
+            return
+        db = self._db
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            for document_id in document_ids:
+                await self._delete_fts(document_id)
+                await db.execute(
+                    "INSERT OR IGNORE INTO vector_deletions (id)"
+                    " SELECT id FROM passages WHERE document_id = ?",
+                    (document_id,),
+                )
+                await db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+
+    async def file_state(self, source: str) -> tuple[str, int] | None:
+        """The digest a file had when it was last ingested in full, and its page count."""
+        async with self._db.execute(
+            "SELECT digest, pages FROM ingested_files WHERE source = ?", (source,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (row[0], row[1]) if row else None
+
+    async def record_file(self, source: str, digest: str, pages: int) -> None:
+        await self._db.execute(
+            "INSERT INTO ingested_files (source, digest, pages) VALUES (?, ?, ?)"
+            " ON CONFLICT(source) DO UPDATE SET digest = excluded.digest, pages = excluded.pages",
+            (source, digest, pages),
+        )
+        await self._db.commit()
+
+    async def forget_files(self, sources: Sequence[str]) -> None:
+        await self._db.executemany(
+            "DELETE FROM ingested_files WHERE source = ?", [(s,) for s in sources]
+        )
+        await self._db.commit()
+
+    async def passage_states(self) -> dict[str, bool]:
+        """Every passage id with whether chromadb is recorded as holding its vector."""
+        async with self._db.execute("SELECT id, embedded FROM passages") as cursor:
+            return {row[0]: bool(row[1]) for row in await cursor.fetchall()}
+
+    async def mark_pending(self, passage_ids: Sequence[str]) -> None:
+        await self._db.executemany(
+            "UPDATE passages SET embedded = 0 WHERE id = ?", [(pid,) for pid in passage_ids]
+        )
+        await self._db.commit()
 
     # --- metadata and runs ---------------------------------------------------------------------
 

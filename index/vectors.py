@@ -85,6 +85,17 @@ class VectorIndex:
                 metadatas=list(metadatas[start:stop]),
             )
 
+    def ids(self) -> set[str]:
+        """Every id in the collection, read in pages (the ids only, no vectors)."""
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = self._collection.get(include=[], limit=self._max_batch, offset=offset)
+            found.update(page["ids"])
+            if len(page["ids"]) < self._max_batch:
+                return found
+            offset += self._max_batch
+
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), self._max_batch):
             self._collection.delete(ids=list(ids[start : start + self._max_batch]))

@@ -1,8 +1,11 @@
 """From a ``Page`` to the records the index stores: cleaned body, comments and passages.
 
 Article passages gather whole paragraphs up to a size and split long paragraphs at sentence
-boundaries; each comment is its own passage unless it is long. Every passage is a slice of the
-body (or of its comment), so its offsets lead back to the page.
+boundaries; each comment is its own passage unless it is long. Where a boundary falls inside a
+paragraph, the next passage repeats the last sentences of the previous one (up to
+``overlap_chars``), so a statement cut from its context is still found with it; paragraph
+boundaries need no overlap. Every passage is a slice of the body (or of its comment), so its
+offsets lead back to the page.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class ChunkSizes:
     article_chars: int = 700
     comment_chars: int = 1000
     hard_limit_chars: int = 1500
+    overlap_chars: int = 200
 
 
 def _split_long(text: str, span: Span, limit: int) -> list[Span]:
@@ -42,9 +46,27 @@ def _split_long(text: str, span: Span, limit: int) -> list[Span]:
     return pieces
 
 
-def pack_spans(text: str, target: int, hard_limit: int, units: list[Span]) -> list[Span]:
+def _overlap_start(
+    sentences: list[Span], chunk: Span, piece: Span, overlap: int, target: int
+) -> int:
+    """Where the passage after ``chunk`` starts: at the earliest of ``chunk``'s last sentences
+    that fit in ``overlap`` characters and keep the new passage within ``target``."""
+    start = piece.start
+    for sentence in reversed(sentences):
+        if sentence.start <= chunk.start or sentence.end > chunk.end:
+            break
+        if chunk.end - sentence.start > overlap or piece.end - sentence.start > target:
+            break
+        start = sentence.start
+    return start
+
+
+def pack_spans(
+    text: str, target: int, hard_limit: int, units: list[Span], overlap: int = 0
+) -> list[Span]:
     """Greedily pack consecutive units (paragraphs or sentences) into spans of at most ``target``
-    characters; a unit longer than that is split by sentences, then by words."""
+    characters; a unit longer than that is split by sentences (consecutive pieces sharing up to
+    ``overlap`` characters of whole sentences), then by words."""
     chunks: list[Span] = []
     current: Span | None = None
     for unit in units:
@@ -52,13 +74,21 @@ def pack_spans(text: str, target: int, hard_limit: int, units: list[Span]) -> li
             if current:
                 chunks.append(current)
                 current = None
+            done: list[Span] = []
             for sentence in sentence_spans(unit.of(text)):
                 piece = Span(unit.start + sentence.start, unit.start + sentence.end)
                 if current and piece.end - current.start <= target:
                     current = Span(current.start, piece.end)
+                    done.append(piece)
                     continue
                 if current:
                     chunks.append(current)
+                    start = _overlap_start(done, current, piece, overlap, target)
+                    if start < piece.start:
+                        done.append(piece)
+                        current = Span(start, piece.end)
+                        continue
+                done.append(piece)
                 parts = _split_long(text, piece, hard_limit)
                 chunks.extend(parts[:-1])
                 current = parts[-1]
@@ -127,7 +157,11 @@ def build_document(page: Page, sizes: ChunkSizes | None = None) -> DocumentRecor
         )
 
     for span in pack_spans(
-        body, sizes.article_chars, sizes.hard_limit_chars, paragraph_spans(body)
+        body,
+        sizes.article_chars,
+        sizes.hard_limit_chars,
+        paragraph_spans(body),
+        sizes.overlap_chars,
     ):
         add_passage("article", body, span)
 

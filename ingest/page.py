@@ -39,3 +39,14 @@ class Page:
 
 class UnreadableFile(Exception):
     """A file no reader can turn into pages; the message is the one-line reason shown to users."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a reader passed over inside a file (a WARC record, a JSONL line), or, with
+    ``warning``, damage it stopped at after reading what came before. ``origin`` names the
+    record or line."""
+
+    origin: str
+    reason: str
+    warning: bool = False

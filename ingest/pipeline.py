@@ -1,23 +1,39 @@
-"""Ingest files into the archive: read pages, store them in SQLite, then bring vectors in line.
+"""Ingest files into the archive: read pages, store them in SQLite, bring vectors in line.
 
-A bad file never stops a run: it is skipped with a one-line reason and the rest go in. Pages are
-committed one by one, and vectors are derived from what SQLite holds, so an interrupted run is
-finished by the next one.
+A bad file, record or line never stops a run: it is skipped with a one-line reason and the rest
+go in. Readers yield pages one at a time and vectors are written in batches as pages arrive, so
+no archive is ever held in memory whole. SQLite is the truth and each page commits on its own;
+chromadb is derived from it, first reconciled (a run killed between the two stores leaves
+vectors without passages or passages without vectors) and then synced, so an interrupted run
+is finished by the next one.
+
+Incremental: a file whose bytes (and reading context) are unchanged since it was last ingested
+in full is not read again; a page whose content hash is unchanged is not written; a changed
+page has exactly its changed passages replaced; a page whose body duplicates a document under
+another identity is linked to it instead of indexed twice; ``prune`` removes pages whose files
+are gone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from index.archive import Archive
+from index.models import DocumentRecord
 from ingest.chunking import ChunkSizes, build_document
-from ingest.page import Page, UnreadableFile
-from ingest.readers import reader_for, supported_suffixes
+from ingest.dedupe import Fingerprints, fingerprints, is_duplicate
+from ingest.page import Notice, Page, UnreadableFile
+from ingest.readers import READERS, Reader, reader_for, supported_suffixes
+
+Outcome = Literal["added", "updated", "unchanged", "linked"]
+DEFAULT_BATCH = 256
+_DIGEST_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,20 +48,38 @@ class Skipped:
 @dataclass(slots=True)
 class IngestReport:
     files: int = 0
+    files_unchanged: int = 0
     pages_added: int = 0
     pages_updated: int = 0
     pages_unchanged: int = 0
+    pages_linked: int = 0  # duplicates of an archived page, linked to it instead of indexed
+    pages_pruned: int = 0
     passages_added: int = 0
     vectors_written: int = 0
+    vectors_repaired: int = 0  # orphans deleted and missing vectors re-queued at the start
     seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)
 
     @property
     def pages_ingested(self) -> int:
-        return self.pages_added + self.pages_updated + self.pages_unchanged
+        return self.pages_added + self.pages_updated + self.pages_unchanged + self.pages_linked
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"pages_ingested": self.pages_ingested}
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a run stands, for a progress bar: files done of all, pages and passages so far,
+    vectors written and their rate."""
+
+    files_done: int
+    files_total: int
+    pages: int
+    passages: int
+    vectors: int
+    vectors_per_second: float
 
 
 def discover(paths: Sequence[Path]) -> Iterator[tuple[Path, str | None]]:
@@ -78,14 +112,234 @@ def _unsupported_reason(path: Path) -> str | None:
 
 
 def read_pages(path: Path) -> list[Page]:
+    """Every page of one file (notices dropped): for callers that want a file's pages whole."""
     reader = reader_for(path)
     assert reader is not None
+    return [item for item in _items(reader, path) if isinstance(item, Page)]
+
+
+def _items(reader: Reader, path: Path) -> Iterator[Page | Notice]:
+    """The reader's items, with I/O errors turned into the one-line reasons users see."""
     try:
-        return list(reader.read(path))
-    except UnreadableFile:
-        raise
+        yield from reader.read(path)
     except OSError as error:
         raise UnreadableFile(f"cannot read: {error.strerror or error}") from None
+
+
+def file_digest(path: Path, context: str) -> str:
+    """What decides whether a file must be read again: its bytes and its reader's context."""
+    digest = hashlib.sha256(context.encode("utf-8"))
+    with path.open("rb") as stream:
+        while chunk := stream.read(_DIGEST_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_DONE = object()
+
+
+def _next_item(
+    items: Iterator[Page | Notice], sizes: ChunkSizes | None
+) -> tuple[Page | Notice, DocumentRecord | None, Fingerprints | None] | object:
+    """The next item of a reader with, for a page, its records and fingerprints: run in a
+    worker thread, since parsing and chunking are the CPU-heavy part of reading."""
+    item = next(items, _DONE)
+    if not isinstance(item, Page):
+        return item if item is _DONE else (item, None, None)
+    return item, build_document(item, sizes), fingerprints(item.body)
+
+
+class _Run:
+    """One ingest run: the report, the skip callbacks, the vector batches."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        sizes: ChunkSizes | None,
+        batch_size: int,
+        on_skip: Callable[[Skipped], None] | None,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.archive = archive
+        self.store = archive.store
+        self.sizes = sizes
+        self.batch_size = max(1, batch_size)
+        self.on_skip = on_skip
+        self.on_progress = on_progress
+        self.report = IngestReport()
+        self.pending = 0
+        self.files_total = 0
+        self.files_done = 0
+        self.embed_seconds = 0.0
+        self.seen_identities: set[str] = set()
+
+    def skip(self, path: str, reason: str, warning: bool = False) -> None:
+        skipped = Skipped(path, reason)
+        (self.report.warnings if warning else self.report.skipped).append(skipped)
+        if self.on_skip:
+            self.on_skip(skipped)
+
+    def progress(self) -> None:
+        if self.on_progress:
+            report = self.report
+            self.on_progress(
+                Progress(
+                    files_done=self.files_done,
+                    files_total=self.files_total,
+                    pages=report.pages_ingested,
+                    passages=report.passages_added,
+                    vectors=report.vectors_written,
+                    vectors_per_second=(
+                        report.vectors_written / self.embed_seconds if self.embed_seconds else 0.0
+                    ),
+                )
+            )
+
+    async def sync(self, force: bool = False) -> None:
+        """Embed what SQLite holds and chromadb does not, every ``batch_size`` passages."""
+        if not force and self.pending < self.batch_size:
+            return
+        started = time.perf_counter()
+        base = self.report.vectors_written
+
+        def progressed(written: int) -> None:
+            self.report.vectors_written = base + written
+            self.progress()
+
+        written = await self.archive.sync_vectors(self.batch_size, on_progress=progressed)
+        self.embed_seconds += time.perf_counter() - started
+        self.report.vectors_written = base + written
+        self.pending = 0
+        self.progress()
+
+    async def ingest_file(self, path: Path, reader: Reader, force: bool) -> None:
+        source = str(path)
+        context_of = getattr(reader, "context", None)
+        try:
+            digest = await asyncio.to_thread(
+                file_digest, path, reader.name + ":" + (context_of(path) if context_of else "")
+            )
+        except OSError as error:
+            self.skip(source, f"cannot read: {error.strerror or error}")
+            return
+        state = await self.store.file_state(source)
+        if not force and state is not None and state[0] == digest:
+            self.report.files_unchanged += 1
+            self.report.pages_unchanged += state[1]
+            return
+        items = _items(reader, path)
+        pages = 0
+        complete = True
+        try:
+            while (step := await asyncio.to_thread(_next_item, items, self.sizes)) is not _DONE:
+                item, document, prints = step  # type: ignore[misc]
+                if isinstance(item, Notice):
+                    complete = complete and not item.warning
+                    self.skip(item.origin, item.reason, item.warning)
+                    continue
+                assert document is not None and prints is not None
+                if not document.passages:
+                    self.skip(item.origin, "no text to index")
+                    continue
+                await self.save(item, document, prints, source)
+                pages += 1
+                await self.sync()
+        except UnreadableFile as error:
+            self.skip(source, str(error))
+            return
+        except Exception as error:  # a reader bug must cost one file, never the run
+            self.skip(source, f"reader failed: {type(error).__name__}: {error}")
+            return
+        if complete:
+            await self.store.record_file(source, digest, pages)
+
+    async def save(
+        self, page: Page, document: DocumentRecord, prints: Fingerprints, source: str
+    ) -> None:
+        outcome = await self._save(page, document, prints, source)
+        report = self.report
+        if outcome == "added":
+            report.pages_added += 1
+        elif outcome == "updated":
+            report.pages_updated += 1
+        elif outcome == "linked":
+            report.pages_linked += 1
+        else:
+            report.pages_unchanged += 1
+        if outcome in ("added", "updated"):
+            report.passages_added += len(document.passages)
+            self.pending += len(document.passages)
+        self.progress()
+
+    async def _save(
+        self, page: Page, document: DocumentRecord, prints: Fingerprints, source: str
+    ) -> Outcome:
+        store = self.store
+        identity = page.identity
+        self.seen_identities.add(identity)
+        state = await store.document_state(document.document_id)
+        if state is None:
+            alias = await store.alias(identity)
+            if alias is not None and alias[1] == document.content_hash:
+                if alias[2] != source:
+                    await store.save_alias(
+                        identity, alias[0], page.origin, source, document.content_hash
+                    )
+                return "unchanged"
+            original = await self._duplicate_of(page, document, prints)
+            if original is not None:
+                await store.save_alias(
+                    identity, original, page.origin, source, document.content_hash
+                )
+                return "linked"
+            if alias is not None:
+                await store.delete_alias(identity)  # no longer a copy: it becomes its own page
+        outcome = await self.archive.save_document(document)
+        if state is None or state[1] != source or outcome != "unchanged":
+            await store.set_source(document.document_id, source, prints.exact, prints.simhash)
+        return outcome
+
+    async def _duplicate_of(
+        self, page: Page, document: DocumentRecord, prints: Fingerprints
+    ) -> str | None:
+        """The archived document this page copies, when linking it loses nothing: same or
+        nearly the same body, and no comment the original lacks."""
+        for document_id, exact, near in await self.store.duplicate_candidates(
+            prints.exact, prints.simhash
+        ):
+            if document_id == document.document_id or not is_duplicate(prints, exact, near):
+                continue
+            theirs = set(await self.store.comment_texts(document_id))
+            if all(comment.text in theirs for comment in page.comments):
+                return document_id
+        return None
+
+    async def prune(self) -> list[Path]:
+        """Remove pages (and linked copies) whose files are gone. Returns the files of copies
+        that were linked to a removed page and still exist: they must be read again, now as
+        pages of their own."""
+        store = self.store
+        sources = await store.sources()
+        aliases = await store.alias_sources()
+        missing = await asyncio.to_thread(
+            _missing_files, [*sources, *(source for _, _, source in aliases)]
+        )
+        gone = {source: ids for source, ids in sources.items() if source in missing}
+        removed = {document_id for ids in gone.values() for document_id in ids}
+        reread: set[str] = set()
+        for identity, document_id, source in aliases:
+            if source in missing:
+                await store.delete_alias(identity)
+            elif document_id in removed:
+                reread.add(source)
+        await store.delete_documents(sorted(removed))
+        await store.forget_files([*gone, *reread])
+        self.report.pages_pruned = len(removed)
+        return [Path(source) for source in sorted(reread)]
+
+
+def _missing_files(sources: list[str]) -> set[str]:
+    return {source for source in sources if not Path(source).exists()}
 
 
 async def ingest_paths(
@@ -94,43 +348,45 @@ async def ingest_paths(
     *,
     sizes: ChunkSizes | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    prune: bool = False,
+    batch_size: int = DEFAULT_BATCH,
 ) -> IngestReport:
     started = time.perf_counter()
-    report = IngestReport()
+    run = _Run(archive, sizes, batch_size, on_skip, on_progress)
+    report = run.report
     run_id = await archive.store.start_run()
+    deleted, queued = await archive.reconcile_vectors()
+    report.vectors_repaired = deleted + queued
 
-    def skip(path: Path, reason: str) -> None:
-        skipped = Skipped(str(path), reason)
-        report.skipped.append(skipped)
-        if on_skip:
-            on_skip(skipped)
+    files = list(discover(paths))
+    forced: set[Path] = set()
+    if prune:
+        known = {path for path, _ in files}
+        for path in await run.prune():
+            forced.add(path)
+            if path not in known:
+                files.append((path, _unsupported_reason(path)))
+    readable = [path for path, problem in files if problem is None]
+    for reader in READERS:
+        prepare = getattr(reader, "prepare", None)
+        if prepare is not None:
+            mine = [path for path in readable if reader_for(path) is reader]
+            await asyncio.to_thread(prepare, mine)
 
-    for path, problem in discover(paths):
+    run.files_total = len(files)
+    for path, problem in files:
         report.files += 1
         if problem:
-            skip(path, problem)
-            continue
-        try:
-            pages = await asyncio.to_thread(read_pages, path)
-        except UnreadableFile as error:
-            skip(path, str(error))
-            continue
-        for page in pages:
-            document = build_document(page, sizes)
-            if not document.passages:
-                skip(Path(page.origin), "no text to index")
-                continue
-            outcome = await archive.save_document(document)
-            if outcome == "added":
-                report.pages_added += 1
-            elif outcome == "updated":
-                report.pages_updated += 1
-            else:
-                report.pages_unchanged += 1
-            if outcome != "unchanged":
-                report.passages_added += len(document.passages)
+            run.skip(str(path), problem)
+        else:
+            reader = reader_for(path)
+            assert reader is not None
+            await run.ingest_file(path, reader, force=path in forced)
+        run.files_done += 1
+        run.progress()
 
-    report.vectors_written = await archive.sync_vectors()
+    await run.sync(force=True)
     report.seconds = round(time.perf_counter() - started, 3)
     await archive.store.finish_run(run_id, report.as_dict())
     return report

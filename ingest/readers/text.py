@@ -2,7 +2,8 @@
 
 The scrape keeps one paragraph per line. The title usually comes first and is repeated below
 as image captions; the thread begins after the comment widget's controls ("Notify of", "View
-all comments") and ends at its closing line.
+all comments") and ends at its closing line. Lines a site repeats on many of its pages are
+learned as that site's furniture before the pages are read (``prepare``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.boilerplate import is_boilerplate, starts_comment_thread, support_call_site
+from ingest.boilerplate import (
+    SiteBoilerplate,
+    is_boilerplate,
+    starts_comment_thread,
+    support_call_site,
+)
 from ingest.comments import lines_with_gaps, split_comments
 from ingest.dates import first_date
 from ingest.page import Page, UnreadableFile
@@ -55,8 +61,20 @@ def _is_title_repeat(line: str, title: str | None) -> bool:
     return bool(title) and not line.replace(title, "").strip()  # type: ignore[arg-type]
 
 
-def parse_scrape(text: str, origin: str) -> Page:
+def site_key(text: str, path: Path) -> str:
+    """The site a scrape belongs to: the one its donation call names, else its folder."""
+    for line in text.split("\n"):
+        if site := support_call_site(line):
+            return site.casefold()
+    return f"folder:{path.parent}"
+
+
+def parse_scrape(text: str, origin: str, furniture: frozenset[str] = frozenset()) -> Page:
     raw_lines = text.split("\n")
+    if furniture:
+        # Learned furniture goes before anything else looks at the lines, so a repeated menu
+        # can neither become the title nor start the comment thread.
+        raw_lines = [line for line in raw_lines if line.strip() not in furniture]
     thread_start = _comment_section_start(raw_lines)
     article_lines = raw_lines if thread_start is None else raw_lines[:thread_start]
     thread_lines = [] if thread_start is None else raw_lines[thread_start:]
@@ -94,5 +112,27 @@ class TextReader:
     name = "text"
     suffixes = (".txt", ".text")
 
+    def __init__(self) -> None:
+        self._sites = SiteBoilerplate()
+
+    def prepare(self, paths: list[Path]) -> None:
+        """Learn each site's furniture from all the scrapes about to be read."""
+        self._sites = SiteBoilerplate()
+        for path in paths:
+            try:
+                text = decode_text(path.read_bytes(), str(path))
+            except (UnreadableFile, OSError):
+                continue  # reported when the file itself is read
+            self._sites.add_page(site_key(text, path), text.split("\n"))
+
+    def context(self, path: Path) -> str:
+        """What besides the file's bytes decides how it reads: its site's learned furniture."""
+        try:
+            text = decode_text(path.read_bytes(), str(path))
+        except (UnreadableFile, OSError):
+            return ""
+        return self._sites.digest(site_key(text, path))
+
     def read(self, path: Path) -> Iterator[Page]:
-        yield parse_scrape(decode_text(path.read_bytes(), str(path)), str(path))
+        text = decode_text(path.read_bytes(), str(path))
+        yield parse_scrape(text, str(path), self._sites.lines_for(site_key(text, path)))

@@ -12,6 +12,9 @@ import pytest
 from conftest import ROOT, SEED
 
 from bot.cli import main
+from ingest.readers import supported_suffixes
+
+SUPPORTED = ", ".join(supported_suffixes())
 
 ALEPPO = "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years."
 
@@ -151,7 +154,7 @@ def test_bad_files_are_named_with_a_reason_and_good_ones_ingested(
         f"skipped {missing}: no such file or directory",
         f"skipped {mixed / 'empty.txt'}: empty file",
         f"skipped {mixed / 'image.txt'}: binary content, not text",
-        f"skipped {mixed / 'notes.pdf'}: unsupported file type (supported: .txt, .text)",
+        f"skipped {mixed / 'notes.pdf'}: unsupported file type (supported: {SUPPORTED})",
     ]
     assert "2 added" in err
     [stats] = run_json(capsys, "stats", "--json", "--data-dir", data)

@@ -1,0 +1,157 @@
+"""Reader comments from the markup of common comment systems, with author, date and parent.
+
+trafilatura finds a page's comment section but returns it as text, with no boundary between
+comments and no author. The widgets most news sites use mark each comment up in a known way,
+so where one of them is present its comments come out one by one, each with its author, its
+date and the comment it answers (nesting in the markup). Where none is, the caller falls back
+to trafilatura's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from ingest.metadata import clean_text
+from ingest.page import PageComment
+
+
+def _has_class(name: str) -> str:
+    """XPath test for a whole class token (``comment`` but not ``comment-form``)."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+@dataclass(frozen=True, slots=True)
+class CommentMarkup:
+    """Where one comment system puts a comment, and its author, text and date inside it."""
+
+    name: str
+    item: str
+    author: tuple[str, ...]  # each field: XPaths tried in order, the first that matches wins
+    text: tuple[str, ...]
+    date: tuple[str, ...]
+
+
+MARKUPS: tuple[CommentMarkup, ...] = (
+    CommentMarkup(
+        "wpdiscuz",
+        item=f"//div[{_has_class('wpd-comment')}]",
+        author=(".//*[contains(@class, 'wpd-comment-author')]",),
+        text=(".//*[contains(@class, 'wpd-comment-text')]",),
+        date=(
+            ".//*[contains(@class, 'wpd-comment-date')]/@title",
+            ".//*[contains(@class, 'wpd-comment-date')]",
+        ),
+    ),
+    CommentMarkup(
+        "wordpress",
+        item=f"//*[self::li or self::article or self::div][{_has_class('comment')}"
+        f" or {_has_class('pingback')} or starts-with(@id, 'comment-')]"
+        "[.//*[contains(@class, 'comment-content') or contains(@class, 'comment-text')"
+        " or contains(@class, 'comment-body')]]",
+        author=(
+            ".//*[contains(@class, 'comment-author')]//*[contains(@class, 'fn')]",
+            ".//*[contains(@class, 'comment-author')]",
+        ),
+        text=(
+            ".//*[contains(@class, 'comment-content') or contains(@class, 'comment-text')]",
+            ".//*[contains(@class, 'comment-body')]",
+        ),
+        date=(".//time/@datetime", ".//*[contains(@class, 'comment-meta')]//a"),
+    ),
+    CommentMarkup(
+        "disqus",
+        item=f"//*[@data-role='post' or {_has_class('post')}]"
+        "[.//*[contains(@class, 'post-message')]]",
+        author=(".//*[contains(@class, 'author')]",),
+        text=(".//*[contains(@class, 'post-message')]",),
+        date=(".//*[contains(@class, 'post-meta')]//a/@title",),
+    ),
+    CommentMarkup(
+        "schema.org",
+        item="//*[contains(@itemtype, 'schema.org/Comment') or @itemprop='comment']",
+        author=(".//*[@itemprop='author']//*[@itemprop='name']", ".//*[@itemprop='author']"),
+        text=(".//*[@itemprop='text' or @itemprop='commentText']",),
+        date=(
+            ".//*[@itemprop='dateCreated' or @itemprop='datePublished']/@datetime",
+            ".//*[@itemprop='dateCreated' or @itemprop='datePublished']/@content",
+        ),
+    ),
+)
+_MAX_AUTHOR_CHARS = 80
+
+
+def _owner(node: HtmlElement, items: dict[HtmlElement, int]) -> int | None:
+    """The position of the nearest comment item around ``node`` (the node itself excluded)."""
+    parent = node.getparent()
+    while parent is not None:
+        if parent in items:
+            return items[parent]
+        parent = parent.getparent()
+    return None
+
+
+def _first_own(
+    item: HtmlElement, xpaths: tuple[str, ...], index: int, items: dict[HtmlElement, int]
+) -> object | None:
+    """The first match under ``item`` that belongs to it, not to a nested reply."""
+    for xpath in xpaths:
+        for match in item.xpath(xpath):
+            node = match.getparent() if isinstance(match, str) else match
+            if node is None:
+                continue
+            owner = index if node is item else _owner(node, items)
+            if owner == index:
+                return match
+    return None
+
+
+def _paragraphs(node: HtmlElement) -> str:
+    """A comment's text, one paragraph per block, widget controls ("Reply") left out."""
+    blocks = [clean_text(p.text_content()) for p in node.xpath(".//p")]
+    blocks = [b for b in blocks if b]
+    return "\n\n".join(blocks) if blocks else clean_text(node.text_content())
+
+
+def _value(match: object | None) -> str | None:
+    if match is None:
+        return None
+    text = clean_text(match if isinstance(match, str) else match.text_content())
+    return text or None
+
+
+def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[PageComment]:
+    found = tree.xpath(markup.item)
+    items = {node: position for position, node in enumerate(found)}
+    comments: list[PageComment] = []
+    kept: dict[int, int] = {}  # item position -> comment position
+    for index, item in enumerate(found):
+        text_node = _first_own(item, markup.text, index, items)
+        text = _paragraphs(text_node) if text_node is not None else ""
+        if not text:
+            continue
+        author = _value(_first_own(item, markup.author, index, items))
+        if author and len(author) > _MAX_AUTHOR_CHARS:
+            author = None
+        parent_item = _owner(item, items)
+        kept[index] = len(comments)
+        comments.append(
+            PageComment(
+                text=text,
+                author=author,
+                published=_value(_first_own(item, markup.date, index, items)),
+                parent=kept.get(parent_item) if parent_item is not None else None,
+            )
+        )
+    return comments
+
+
+def structured_comments(tree: HtmlElement) -> list[PageComment]:
+    """The comments of the comment system that finds the most on this page (none: [])."""
+    best: list[PageComment] = []
+    for markup in MARKUPS:
+        comments = _extract(tree, markup)
+        if len(comments) > len(best):
+            best = comments
+    return best

@@ -1,0 +1,144 @@
+"""Saved HTML pages (``.html``, ``.htm``, gzipped or not): article text and metadata with
+trafilatura, reader comments on their own.
+
+trafilatura finds the main text, the date (htmldate) and the comment section; it removes the
+comment section from the main text itself. Comments are then read from the markup of the
+comment system when one is recognised (authors, dates, replies), else from trafilatura's comment
+text. Headline and authors are re-picked from the page's metadata (``ingest.metadata``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import trafilatura
+from trafilatura.utils import load_html
+
+from ingest.html_comments import structured_comments
+from ingest.metadata import clean_text, pick_authors, pick_title
+from ingest.page import Page, PageComment, UnreadableFile
+
+# trafilatura refuses bigger inputs (its MAX_FILE_SIZE); saying so here gives the user a reason.
+MAX_HTML_BYTES = 20_000_000
+_GZIP_MAGIC = b"\x1f\x8b"
+# Lines of trafilatura's text output that are list bullets it adds ("- item").
+_BULLET = "- "
+
+
+def gunzip(data: bytes) -> bytes:
+    """The decompressed bytes, or ``UnreadableFile`` saying the archive is damaged."""
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as error:
+        raise UnreadableFile(f"damaged gzip data ({error})") from None
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _site_name(sitename: str | None, url: str | None) -> str | None:
+    if sitename:
+        return clean_text(sitename) or None
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
+
+
+def _text_lines(text: str | None) -> list[str]:
+    lines = [clean_text(line) for line in (text or "").split("\n")]
+    return [line.removeprefix(_BULLET) for line in lines if line]
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _without_comment_text(body: list[str], comments: list[PageComment]) -> list[str]:
+    """Body paragraphs that are not comment text the main-text extractor took for article."""
+    if not comments:
+        return body
+    comment_text = "\n".join(_fold(c.text) for c in comments)
+    return [line for line in body if len(line) < 40 or _fold(line) not in comment_text]
+
+
+def parse_html(
+    data: bytes,
+    origin: str,
+    *,
+    url: str | None = None,
+    fmt: str = "html",
+    captured: date | None = None,
+) -> Page:
+    """One page from HTML bytes. ``url`` and ``captured`` come from an archive record when
+    there is one: the page's canonical URL wins, the capture date stands in for a missing
+    publication date (marked inferred)."""
+    if not data.strip():
+        raise UnreadableFile("empty file")
+    if len(data) > MAX_HTML_BYTES:
+        raise UnreadableFile(f"page too large ({len(data) / 1e6:.1f} MB; the limit is 20 MB)")
+    if data.count(b"\x00", 0, 8192) > 8:
+        raise UnreadableFile("binary content, not HTML")
+    tree = load_html(data)
+    if tree is None:
+        raise UnreadableFile("not an HTML page")
+    # trafilatura prunes the tree it is given, so the comment markup is read from a copy first.
+    comments = structured_comments(tree)
+    extracted = trafilatura.bare_extraction(
+        load_html(data),
+        url=url,
+        include_comments=True,
+        include_tables=True,
+        with_metadata=True,
+        deduplicate=False,
+    )
+    if extracted is None:
+        raise UnreadableFile("no article text found")
+    page_url = extracted.url or url
+    site = _site_name(extracted.sitename, page_url)
+    # trafilatura already keeps its own comment text out of the body; comments found in the
+    # markup may have slipped into it when trafilatura did not see the comment section.
+    body = _without_comment_text(_text_lines(extracted.text), comments)
+    if not comments:
+        comments = [PageComment(text=line) for line in _text_lines(extracted.comments)]
+    if not body:
+        raise UnreadableFile("no article text found")
+    title = pick_title(tree, extracted.title, site)
+    if title and body and _fold(body[0]) == _fold(title):
+        body = body[1:] or body  # the headline is the page's title, not its first paragraph
+    published = _parse_date(extracted.date)
+    inferred = False
+    if published is None and captured is not None:
+        published, inferred = captured, True
+    return Page(
+        origin=origin,
+        format=fmt,
+        body=body,
+        title=title,
+        url=page_url,
+        site=site,
+        published=published,
+        published_inferred=inferred,
+        authors=pick_authors(tree, extracted.author, site),
+        comments=comments,
+    )
+
+
+class HtmlReader:
+    """Reads saved pages: one page per file, gzip detected by its magic bytes."""
+
+    name = "html"
+    suffixes = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
+
+    def read(self, path: Path) -> Iterator[Page]:
+        data = path.read_bytes()
+        if data[:2] == _GZIP_MAGIC:
+            data = gunzip(data)
+        yield parse_html(data, str(path))
