@@ -94,7 +94,10 @@ async def ingest_paths(
     *,
     sizes: ChunkSizes | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
+    on_progress: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
+    """``on_progress`` sees the report as it grows: after every page saved and every batch of
+    vectors written."""
     started = time.perf_counter()
     report = IngestReport()
     run_id = await archive.store.start_run()
@@ -129,8 +132,15 @@ async def ingest_paths(
                 report.pages_unchanged += 1
             if outcome != "unchanged":
                 report.passages_added += len(document.passages)
+            if on_progress:
+                on_progress(report)
 
-    report.vectors_written = await archive.sync_vectors()
+    def vectors_progress(written: int) -> None:
+        report.vectors_written = written
+        if on_progress:
+            on_progress(report)
+
+    report.vectors_written = await archive.sync_vectors(on_progress=vectors_progress)
     report.seconds = round(time.perf_counter() - started, 3)
     await archive.store.finish_run(run_id, report.as_dict())
     return report
