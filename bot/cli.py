@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import calendar
 import json
 import logging
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import render
+from bot.community import date_bound
 from bot.engine import Engine, NotFound
 from bot.evals import EVALUATIONS
 from bot.settings import Settings
@@ -38,18 +38,10 @@ def _date_bound(end: bool) -> Callable[[str], date]:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD as the first (``--since``) or last (``--until``) day."""
 
     def parse(text: str) -> date:
-        parts = text.split("-")
         try:
-            year = int(parts[0])
-            month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-            if len(parts) > 2:
-                return date(year, month, int(parts[2]))
-            day = calendar.monthrange(year, month)[1] if end else 1
-            return date(year, month, day)
-        except (ValueError, IndexError):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"
-            ) from None
+            return date_bound(text, end)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
 
