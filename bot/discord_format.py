@@ -39,7 +39,7 @@ def quote_line(quote: Quote, spoiler: bool = False) -> str:
     text = escape_markdown(quote.text)
     if spoiler and quote.kind == "comment":
         text = f"||{text}||"
-    return f"**[{quote.n}]** {quote.attribution}: “{text}”"
+    return f"**[{quote.n}]** {escape_markdown(quote.attribution)}: “{text}”"
 
 
 def source_value(quote: Quote) -> str:

@@ -49,7 +49,7 @@ async def running_bot(
 
 
 async def ask(
-    fake: FakeDiscord, question: str, timeout: float = 30, **options: Any
+    fake: FakeDiscord, question: str, **options: Any
 ) -> tuple[FakeInteraction, RecordedRequest]:
     """/ask, waiting for the deferral and the (first) answer message."""
     interaction = await fake.send_interaction(
@@ -57,7 +57,7 @@ async def ask(
     )
     callback = await interaction.wait_for_callback()
     assert callback.json["type"] == 5, callback.json
-    return interaction, await interaction.wait_for_followup(timeout=timeout)
+    return interaction, await interaction.wait_for_followup(timeout=30)
 
 
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:

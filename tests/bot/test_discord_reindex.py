@@ -4,6 +4,7 @@ paths confined to the archive folder, and questions answered all along."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -80,11 +81,13 @@ async def test_reindex_reports_progress_and_refuses_a_second_run_while_asks_go_o
         final = await fake.wait_for_request(
             "PATCH", message_path, where=lambda r: "finished" in r.json["content"], timeout=60
         )
-        for interaction, answer in await asyncio.gather(*asks):
+        for _, answer in await asyncio.gather(*asks):
             assert "Fighting in Aleppo broke out" in answer.json["embeds"][0]["description"]
         edits = [r.json["content"] for r in fake.requests_matching("PATCH", message_path)]
         bars = [e for e in edits if e.startswith("**Re-indexing**")]
-        assert bars and all("passages/s" in e and "ETA" in e and "█" in e or "░" in e for e in bars)
+        assert bars and all(re.search(r"`[█░]{20}` \d+%", e) for e in bars)
+        assert all("passages/s" in e and "ETA" in e and "pages" in e for e in bars)
+        assert any("█" in e for e in bars)
         assert edits[-1] == final.json["content"]
         report = final.json["content"]
         assert (
