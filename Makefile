@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean bench-discord
 
 # torch goes in first and pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
 # pulled in by sentence-transformers would bring gigabytes of CUDA packages.
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+## 200 /ask interactions in 5 s through the fake Discord: deferral and answer times, loop lag.
+bench-discord: $(STAMP)
+	$(PY) bench/discord_load.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

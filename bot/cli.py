@@ -181,6 +181,20 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_sync_commands(args: argparse.Namespace, settings: Settings) -> int:
+    """Register the slash commands globally: deliberate, since they take up to an hour to show
+    everywhere (the guilds in DISCORD_GUILD_IDS are synced at every start, instantly)."""
+    if settings.discord_token is None:
+        print("archivist sync-commands: DISCORD_TOKEN is not set", file=sys.stderr)
+        return 2
+    from bot.discord_app import sync_commands
+
+    async with await Engine.open(settings) as engine:
+        count = await sync_commands(settings, engine)
+    print(f"synced {count} slash commands globally", file=sys.stderr)
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -258,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest PATH first if the archive is empty",
     )
     run.set_defaults(handler=cmd_run)
+
+    sync = commands.add_parser(
+        "sync-commands", parents=[common], help="register the Discord slash commands globally"
+    )
+    sync.set_defaults(handler=cmd_sync_commands)
     return parser
 
 

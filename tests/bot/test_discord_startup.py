@@ -83,3 +83,14 @@ async def test_the_token_never_appears_in_logs_or_messages(
     assert TOKEN not in str(refused.value)
     assert TOKEN not in caplog.text
     assert "archivist-test-token" not in caplog.text
+
+
+def test_sync_commands_needs_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert main(["sync-commands", "--data-dir", str(tmp_path / "data")]) == 2
+    assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
