@@ -23,6 +23,14 @@ NO_PINGS = discord.AllowedMentions.none()
 GENERIC_ERROR = "Something went wrong while answering; the error has been logged."
 PAGER_TIMEOUT_S = 900.0
 
+#: ``describe`` texts of the filter options /ask, /search and /timeline share.
+FILTER_OPTIONS = {
+    "kind": "Only article text, or only reader comments",
+    "site": "Only pages of this site",
+    "since": "Only pages published on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+    "until": "Only pages published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+}
+
 
 def archivist(interaction: discord.Interaction) -> ArchivistBot:
     return cast("ArchivistBot", interaction.client)

@@ -617,20 +617,10 @@ class FakeDiscord:
 
     def guild_create_payload(self, guild: FakeGuild) -> dict[str, Any]:
         """Full GUILD_CREATE data: the guild, its channels, @everyone and the bot's member."""
-        everyone = {
-            "id": str(guild.id),  # @everyone's id is the guild id
-            "name": "@everyone",
-            "permissions": str(guild.everyone_permissions),
-            "position": 0,
-            "color": 0,
-            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-            "hoist": False,
-            "icon": None,
-            "unicode_emoji": None,
-            "managed": False,
-            "mentionable": False,
-            "flags": 0,
-        }
+        # @everyone's id is the guild id
+        everyone = self._role_payload(
+            guild.id, name="@everyone", permissions=guild.everyone_permissions, position=0
+        )
         text_channels = [c for c in guild.channels if c.type == 0]
         return {
             "id": str(guild.id),
@@ -678,19 +668,21 @@ class FakeDiscord:
         }
 
     @staticmethod
-    def _role_payload(role_id: int) -> dict[str, Any]:
+    def _role_payload(
+        role_id: int, *, name: str | None = None, permissions: int = 0, position: int = 1
+    ) -> dict[str, Any]:
         return {
             "id": str(role_id),
-            "name": f"role-{role_id}",
-            "permissions": "0",
-            "position": 1,
+            "name": name or f"role-{role_id}",
+            "permissions": str(permissions),
+            "position": position,
             "color": 0,
             "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
             "hoist": False,
             "icon": None,
             "unicode_emoji": None,
             "managed": False,
-            "mentionable": True,
+            "mentionable": False,
             "flags": 0,
         }
 

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.cogs.sources import site_autocomplete
 from bot.community import filters_from
-from bot.discord_ui import ask_cooldown, community, send_answer
+from bot.discord_ui import FILTER_OPTIONS, ask_cooldown, community, send_answer
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -23,10 +23,7 @@ class Ask(commands.Cog):
     @app_commands.command(name="ask")
     @app_commands.describe(
         question="What you want to know, e.g. “what did readers say about the ceasefire?”",
-        kind="Quote only the articles, or only the reader comments",
-        site="Quote only pages of this site",
-        since="Only pages published on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)",
-        until="Only pages published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        **FILTER_OPTIONS,
     )
     @app_commands.autocomplete(site=site_autocomplete)
     @ask_cooldown()

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.cogs.sources import site_autocomplete
 from bot.community import SEARCH_PAGE_SIZE, filters_from
 from bot.discord_format import search_embed
-from bot.discord_ui import community, send_pages
+from bot.discord_ui import FILTER_OPTIONS, community, send_pages
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -24,10 +24,7 @@ class Search(commands.Cog):
     @app_commands.command(name="search")
     @app_commands.describe(
         query="Words to look for, e.g. “ceasefire Aleppo”",
-        kind="Only article text, or only reader comments",
-        site="Only pages of this site",
-        since="Only pages published on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)",
-        until="Only pages published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        **FILTER_OPTIONS,
     )
     @app_commands.autocomplete(site=site_autocomplete)
     async def search(

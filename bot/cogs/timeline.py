@@ -13,7 +13,7 @@ from discord.utils import escape_markdown
 from bot.cogs.sources import site_autocomplete
 from bot.community import filters_from
 from bot.discord_format import clip
-from bot.discord_ui import NO_PINGS, community
+from bot.discord_ui import FILTER_OPTIONS, NO_PINGS, community
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -26,8 +26,8 @@ class Timeline(commands.Cog):
     @app_commands.command(name="timeline")
     @app_commands.describe(
         query="Words to count, e.g. “Aleppo ceasefire”",
-        kind="Count only article text, or only reader comments",
-        site="Count only pages of this site",
+        kind=FILTER_OPTIONS["kind"],
+        site=FILTER_OPTIONS["site"],
     )
     @app_commands.autocomplete(site=site_autocomplete)
     async def timeline(

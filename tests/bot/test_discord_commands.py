@@ -16,6 +16,13 @@ ALEPPO = "Fighting in Aleppo broke out on July 19, 2012 and lasted more than fou
 COMMANDS = {"ask", "search", "source", "sources", "stats", "timeline", "reindex", "settings"}
 
 
+def _comments(mode: str) -> list[dict[str, object]]:
+    """The options of ``/settings comments mode:<mode>`` (a subcommand)."""
+    return [
+        {"name": "comments", "type": 1, "options": [{"name": "mode", "type": 3, "value": mode}]}
+    ]
+
+
 @pytest.fixture
 async def running(
     seeded_copy: Path, model: Embedder
@@ -148,13 +155,7 @@ async def test_settings_spoiler_and_exclude_change_how_comments_are_quoted(runni
     admin = {"guild_id": DEFAULT_GUILD_ID, "permissions": MANAGE_GUILD}
     spoiler = await fake.send_interaction(
         "settings",
-        [
-            {
-                "name": "comments",
-                "type": 1,
-                "options": [{"name": "mode", "type": 3, "value": "spoiler"}],
-            }
-        ],
+        _comments("spoiler"),
         **admin,
     )
     assert "spoiler" in (await spoiler.wait_for_callback()).json["data"]["content"]
@@ -163,13 +164,7 @@ async def test_settings_spoiler_and_exclude_change_how_comments_are_quoted(runni
 
     exclude = await fake.send_interaction(
         "settings",
-        [
-            {
-                "name": "comments",
-                "type": 1,
-                "options": [{"name": "mode", "type": 3, "value": "exclude"}],
-            }
-        ],
+        _comments("exclude"),
         **admin,
     )
     await exclude.wait_for_callback()
@@ -182,13 +177,7 @@ async def test_non_admins_are_refused_reindex_and_settings(running) -> None:
     reindex = await fake.send_interaction("reindex", guild_id=DEFAULT_GUILD_ID)
     settings = await fake.send_interaction(
         "settings",
-        [
-            {
-                "name": "comments",
-                "type": 1,
-                "options": [{"name": "mode", "type": 3, "value": "exclude"}],
-            }
-        ],
+        _comments("exclude"),
         guild_id=DEFAULT_GUILD_ID,
     )
     for interaction in (reindex, settings):
@@ -210,13 +199,7 @@ async def test_an_admin_role_may_use_settings(seeded_copy: Path, model: Embedder
     ):
         interaction = await fake.send_interaction(
             "settings",
-            [
-                {
-                    "name": "comments",
-                    "type": 1,
-                    "options": [{"name": "mode", "type": 3, "value": "spoiler"}],
-                }
-            ],
+            _comments("spoiler"),
             guild_id=DEFAULT_GUILD_ID,
             roles=[role],
             user_id=DEFAULT_USER_ID,
