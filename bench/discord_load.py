@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +65,8 @@ class BotThread(threading.Thread):
         self.sampling = False
         self.stopping = threading.Event()
         self.failure: BaseException | None = None
+        self.engine: Engine
+        self.loop: asyncio.AbstractEventLoop
 
     def run(self) -> None:
         try:
@@ -79,7 +83,9 @@ class BotThread(threading.Thread):
                 self.lags.append(loop.time() - before - LAG_TICK_S)
 
     async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
         async with await Engine.open(self.settings, embedder=self.model) as engine:
+            self.engine = engine
             await engine.ask("warm up")  # the model's first call is slow; not the loop's fault
             bot = create_bot(self.settings, engine, guild_ready_timeout=0.1)
             sampler = asyncio.create_task(self._sample_lag())
@@ -91,34 +97,43 @@ class BotThread(threading.Thread):
             sampler.cancel()
 
 
+@contextlib.asynccontextmanager
+async def bot_against_fake(
+    data_dir: Path, model: Embedder, **overrides: object
+) -> AsyncIterator[tuple[FakeDiscord, BotThread]]:
+    """A fake Discord on this loop and the bot on its own thread, commands synced."""
+    async with FakeDiscord(expected_token=TOKEN) as fake:
+        options: dict[str, object] = {
+            "data_dir": data_dir,
+            "discord_token": TOKEN,
+            "discord_guild_ids": [DEFAULT_GUILD_ID],
+            "discord_api_base": fake.api_base,
+            "discord_gateway_url": fake.gateway_url,
+            "ask_cooldown_rate": 0,
+        }
+        settings = Settings(_env_file=None, **(options | overrides))  # type: ignore[call-arg, arg-type]
+        bot = BotThread(settings, model)
+        bot.start()
+        try:
+            await fake.wait_for_request(
+                "PUT", rf"/applications/\d+/guilds/{DEFAULT_GUILD_ID}/commands", timeout=120
+            )
+            yield fake, bot
+        finally:
+            bot.stopping.set()
+            await asyncio.to_thread(bot.join, 30)
+            if bot.failure:
+                print(f"the bot failed: {bot.failure!r}", file=sys.stderr)
+
+
 async def bench(asks: int, window_s: float) -> int:
     model = load_embedder("all-MiniLM-L6-v2")
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         async with await Archive.open(data_dir, embedder=model) as archive:
             await ingest_paths(archive, [ROOT / "samples"])
-        async with FakeDiscord(expected_token=TOKEN) as fake:
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                data_dir=data_dir,
-                discord_token=TOKEN,
-                discord_guild_ids=[DEFAULT_GUILD_ID],
-                discord_api_base=fake.api_base,
-                discord_gateway_url=fake.gateway_url,
-                ask_cooldown_rate=0,
-            )
-            bot = BotThread(settings, model)
-            bot.start()
-            try:
-                await fake.wait_for_request(
-                    "PUT", rf"/applications/\d+/guilds/{DEFAULT_GUILD_ID}/commands", timeout=120
-                )
-                return await drive(fake, bot, asks, window_s)
-            finally:
-                bot.stopping.set()
-                await asyncio.to_thread(bot.join, 30)
-                if bot.failure:
-                    print(f"the bot failed: {bot.failure!r}", file=sys.stderr)
+        async with bot_against_fake(data_dir, model) as (fake, bot):
+            return await drive(fake, bot, asks, window_s)
 
 
 async def drive(fake: FakeDiscord, bot: BotThread, asks: int, window_s: float) -> int:
