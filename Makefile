@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format clean eval-ingest eval-qa bench
+.PHONY: install run test lint format clean eval-ingest eval-qa bench bench-discord bench-discord-reindex
 
 # torch goes in first and pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
 # pulled in by sentence-transformers would bring gigabytes of CUDA packages.
@@ -26,6 +26,15 @@ test: $(STAMP)
 ## Extraction quality on ../shared/eval/extraction (skipped when absent), beside plain trafilatura.
 eval-ingest: $(STAMP)
 	$(VENV)/bin/archivist eval ingest --data ../shared/eval/extraction
+
+## 200 /ask interactions in 5 s through the fake Discord: deferral and answer times, loop lag.
+bench-discord: $(STAMP)
+	$(PY) bench/discord_load.py
+
+## /reindex of ARCHIVE (default samples/) from Discord while a client keeps asking.
+ARCHIVE ?= samples
+bench-discord-reindex: $(STAMP)
+	$(PY) bench/discord_reindex.py --archive $(ARCHIVE)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

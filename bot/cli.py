@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import calendar
 import json
 import logging
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import render
+from bot.community import date_bound
 from bot.engine import Engine, NotFound
 from bot.evals import EVALUATIONS
 from bot.progress import ingest_progress
@@ -40,18 +40,10 @@ def _date_bound(end: bool) -> Callable[[str], date]:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD as the first (``--since``) or last (``--until``) day."""
 
     def parse(text: str) -> date:
-        parts = text.split("-")
         try:
-            year = int(parts[0])
-            month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-            if len(parts) > 2:
-                return date(year, month, int(parts[2]))
-            day = calendar.monthrange(year, month)[1] if end else 1
-            return date(year, month, day)
-        except (ValueError, IndexError):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"
-            ) from None
+            return date_bound(text, end)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
 
@@ -68,15 +60,9 @@ def _report_skip(skipped: Skipped) -> None:
 
 
 def _report_text(report: IngestReport) -> str:
-    linked = f", {report.pages_linked} linked as duplicates" if report.pages_linked else ""
-    pruned = f", {report.pages_pruned} pruned" if report.pages_pruned else ""
-    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
     return (
-        f"ingested {report.pages_ingested} page(s) from {report.files} file(s): "
-        f"{report.pages_added} added, {report.pages_updated} updated, "
-        f"{report.pages_unchanged} unchanged{linked}{pruned}, {len(report.skipped)} skipped"
-        f"{warned}; {report.passages_added} passages written, {report.vectors_written} vectors, "
-        f"{report.seconds:.1f} s"
+        f"ingested {report.counts_text()}; {report.passages_added} passages written, "
+        f"{report.vectors_written} vectors, {report.seconds:.1f} s"
     )
 
 
@@ -213,6 +199,20 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_sync_commands(args: argparse.Namespace, settings: Settings) -> int:
+    """Register the slash commands globally: deliberate, since they take up to an hour to show
+    everywhere (the guilds in DISCORD_GUILD_IDS are synced at every start, instantly)."""
+    if settings.discord_token is None:
+        print("archivist sync-commands: DISCORD_TOKEN is not set", file=sys.stderr)
+        return 2
+    from bot.discord_app import sync_commands
+
+    async with await Engine.open(settings) as engine:
+        count = await sync_commands(settings, engine)
+    print(f"synced {count} slash commands globally", file=sys.stderr)
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -301,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest PATH first if the archive is empty",
     )
     run.set_defaults(handler=cmd_run)
+
+    sync = commands.add_parser(
+        "sync-commands", parents=[common], help="register the Discord slash commands globally"
+    )
+    sync.set_defaults(handler=cmd_sync_commands)
     return parser
 
 

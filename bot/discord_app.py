@@ -11,13 +11,25 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.ask import Ask
+from bot.cogs.conversation import Conversation
+from bot.cogs.reindex import Reindex
+from bot.cogs.search import Search
+from bot.cogs.settings import Settings as SettingsCog
 from bot.cogs.source import Source
+from bot.cogs.sources import Sources
+from bot.cogs.stats import Stats
+from bot.cogs.timeline import Timeline
+from bot.community import Community
+from bot.discord_ui import GENERIC_ERROR, AskLimiter, ShowSources, Vote, report_failure
 from bot.engine import Engine
+from bot.reindex import Reindexer
 from bot.settings import DISCORD_API_BASE, DISCORD_GATEWAY_URL, Settings
 
 log = logging.getLogger(__name__)
 
-GENERIC_ERROR = "Something went wrong while answering; the error has been logged."
+__all__ = ["GENERIC_ERROR", "ArchivistBot", "create_bot", "point_discord_at", "run_discord"]
+
+REDACTED = "[redacted token]"
 
 
 def point_discord_at(api_base: str, gateway_url: str) -> None:
@@ -38,9 +50,12 @@ def point_discord_at(api_base: str, gateway_url: str) -> None:
 
 class ArchivistBot(commands.Bot):
     def __init__(self, engine: Engine, settings: Settings, **client_options: Any) -> None:
+        intents = discord.Intents.default()
+        # Privileged: without it, plain messages in a conversation thread arrive empty.
+        intents.message_content = settings.discord_message_content
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
+            intents=intents,
             # Archived comments may contain @everyone or role mentions: nothing we send pings.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -48,18 +63,40 @@ class ArchivistBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
+        self.reindexer = Reindexer(engine, settings.archive_dir)
+        self.ask_limiter = AskLimiter(settings.ask_cooldown_rate, settings.ask_cooldown_seconds)
+        self._community: Community | None = None
         self.tree.on_error = self.on_app_command_error
 
+    @property
+    def community(self) -> Community:
+        if self._community is None:
+            raise RuntimeError("the bot has not been set up yet")
+        return self._community
+
     async def setup_hook(self) -> None:
-        await self.add_cog(Ask(self.engine))
-        await self.add_cog(Source(self.engine))
+        self._community = await Community.open(self.engine, self.settings)
+        # The buttons under answers live in their custom ids: they work across restarts.
+        self.add_dynamic_items(ShowSources, Vote)
+        for cog in (Ask, Search, Source, Sources, Stats, Timeline, Reindex, SettingsCog):
+            await self.add_cog(cog(self))
+        await self.add_cog(Conversation(self))
         # Guild commands appear at once; global ones can take an hour, so they are synced only
-        # on purpose, never at every start.
+        # on purpose (``archivist sync-commands``), never at every start.
         for guild_id in self.settings.discord_guild_ids:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to guild %s", len(synced), guild_id)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._community is not None:
+            await self._community.close()
+            self._community = None
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No text commands: mentions are questions, handled by the Conversation cog."""
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s)", self.user, self.user.id if self.user else "?")
@@ -68,13 +105,11 @@ class ArchivistBot(commands.Bot):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """Every failure reaches the user as a short private message and the log as a trace."""
-        command = interaction.command.name if interaction.command else "?"
-        log.error("/%s failed", command, exc_info=error)
-        message = str(error) if isinstance(error, app_commands.CheckFailure) else GENERIC_ERROR
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
+        await report_failure(interaction, error)
+
+
+class ShardedArchivistBot(ArchivistBot, commands.AutoShardedBot):
+    """The same bot over as many gateway shards as Discord recommends (DISCORD_SHARDS=auto)."""
 
 
 def create_bot(settings: Settings, engine: Engine, **client_options: Any) -> ArchivistBot:
@@ -84,11 +119,56 @@ def create_bot(settings: Settings, engine: Engine, **client_options: Any) -> Arc
         DISCORD_GATEWAY_URL,
     ):
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    shards = (settings.discord_shards or "").strip().lower()
+    if shards == "auto":
+        return ShardedArchivistBot(engine, settings, **client_options)
+    if shards:
+        raise ValueError(f"DISCORD_SHARDS must be auto or empty, not {settings.discord_shards!r}")
     return ArchivistBot(engine, settings, **client_options)
+
+
+class RedactSecret(logging.Filter):
+    """Replaces a secret wherever it would appear in a log line (message, arguments, trace)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, REDACTED), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.secret in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.secret, REDACTED)
+        return True
+
+
+def redact_token_in_logs(token: str) -> None:
+    """discord.py never logs the token; this keeps it so for every handler, whatever logs."""
+    secret_filter = RedactSecret(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secret_filter)
 
 
 async def run_discord(settings: Settings, engine: Engine) -> None:
     """Run the bot until it is stopped."""
     assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
+    redact_token_in_logs(token)
     async with create_bot(settings, engine) as bot:
-        await bot.start(settings.discord_token.get_secret_value())
+        await bot.start(token)
+
+
+async def sync_commands(settings: Settings, engine: Engine) -> int:
+    """Register the slash commands globally (they can take an hour to appear everywhere); the
+    guilds in DISCORD_GUILD_IDS are synced too, as at every start. Returns the count."""
+    assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
+    redact_token_in_logs(token)
+    async with create_bot(settings, engine) as bot:
+        await bot.login(token)  # runs setup_hook: cogs added, guild commands synced
+        synced = await bot.tree.sync()
+        log.info("synced %d global commands", len(synced))
+        return len(synced)

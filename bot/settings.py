@@ -36,15 +36,35 @@ class Settings(BaseSettings):
     discord_api_base: str = Field(DISCORD_API_BASE, description="REST base URL (proxies, tests).")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, description="Gateway URL.")
     log_level: str = Field("INFO", description="Python logging level.")
+    archive_dir: Path = Field(
+        Path("archive"), description="The folder /reindex ingests (or a sub-path of it)."
+    )
+    admin_role_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Roles whose members may use the admin commands besides Manage Server.",
+    )
+    ask_cooldown_rate: int = Field(
+        3, ge=0, description="Questions a user may ask per ASK_COOLDOWN_SECONDS; 0: no limit."
+    )
+    ask_cooldown_seconds: float = Field(30.0, gt=0, description="The cooldown's window.")
+    ask_max_chars: int = Field(500, ge=1, le=4000, description="Longest question accepted.")
+    discord_shards: str | None = Field(
+        None, description="auto runs an AutoShardedBot (shard count from Discord); unset: one."
+    )
+    discord_message_content: bool = Field(
+        True,
+        description="Ask for the privileged message-content intent, so that plain messages in "
+        "a conversation thread are read as follow-ups; off: follow-ups must mention the bot.",
+    )
 
-    @field_validator("discord_guild_ids", mode="before")
+    @field_validator("discord_guild_ids", "admin_role_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
         return value
 
-    @field_validator("discord_token", "embed_device", "chroma_url", mode="before")
+    @field_validator("discord_token", "embed_device", "chroma_url", "discord_shards", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -134,6 +134,45 @@ MIGRATIONS: list[str] = [
         pages   INTEGER NOT NULL
     );
     """,
+    # What a Discord community keeps beside the archive: every answer given (so its buttons
+    # work after a restart), readers' votes on them, per-guild settings, and conversation
+    # threads with the questions asked in them (for follow-ups).
+    """
+    CREATE TABLE answers (
+        id          TEXT PRIMARY KEY,
+        created_at  TEXT NOT NULL,
+        guild_id    INTEGER,
+        channel_id  INTEGER,
+        user_id     INTEGER NOT NULL,
+        question    TEXT NOT NULL,
+        answer      TEXT NOT NULL
+    );
+
+    CREATE TABLE feedback (
+        answer_id   TEXT NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        user_id     INTEGER NOT NULL,
+        vote        INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (answer_id, user_id)
+    );
+
+    CREATE TABLE guild_settings (
+        guild_id    INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        PRIMARY KEY (guild_id, key)
+    );
+
+    CREATE TABLE conversation_turns (
+        thread_id   INTEGER NOT NULL,
+        turn        INTEGER NOT NULL,
+        user_id     INTEGER NOT NULL,
+        question    TEXT NOT NULL,
+        resolved    TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (thread_id, turn)
+    );
+    """,
 ]
 
 

@@ -68,6 +68,23 @@ class IngestReport:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"pages_ingested": self.pages_ingested}
 
+    def counts_text(self) -> str:
+        """The run in one line of counts, as the terminal and Discord both report it."""
+        extras = [
+            f"{count} {label}"
+            for count, label in (
+                (self.pages_linked, "linked as duplicates"),
+                (self.pages_pruned, "pruned"),
+                (len(self.skipped), "skipped"),
+                (len(self.warnings), "warning(s)"),
+            )
+            if count or label == "skipped"
+        ]
+        return (
+            f"{self.pages_ingested} page(s) from {self.files} file(s): {self.pages_added} added, "
+            f"{self.pages_updated} updated, {self.pages_unchanged} unchanged, " + ", ".join(extras)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Progress:

@@ -123,6 +123,8 @@ class RecordedRequest:
     files: list[RecordedFile]
     status: int = 0
     response: Any = None
+    #: ``time.monotonic()`` when the request arrived (for latency measurements).
+    received_at: float = 0.0
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}"
@@ -149,6 +151,8 @@ class FakeGuild:
     member_count: int = 2
     owner_id: int = DEFAULT_USER_ID
     everyone_permissions: int = DEFAULT_APP_PERMISSIONS
+    #: Ids of further roles (no permissions of their own) that members may hold.
+    role_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -301,6 +305,9 @@ class FakeDiscord:
         #: Exceptions raised inside the fake's own handlers (a bug in the fake or a payload it
         #: could not understand); answered with 400 so discord.py doesn't retry for seconds.
         self.errors: list[BaseException] = []
+
+        #: Threads the bot started (``POST /channels/{id}/messages/{id}/threads``), by id.
+        self.threads: dict[int, dict[str, Any]] = {}
 
         self._attachments: dict[str, tuple[str | None, bytes]] = {}
         self._ids = itertools.count(1)
@@ -610,20 +617,10 @@ class FakeDiscord:
 
     def guild_create_payload(self, guild: FakeGuild) -> dict[str, Any]:
         """Full GUILD_CREATE data: the guild, its channels, @everyone and the bot's member."""
-        everyone = {
-            "id": str(guild.id),  # @everyone's id is the guild id
-            "name": "@everyone",
-            "permissions": str(guild.everyone_permissions),
-            "position": 0,
-            "color": 0,
-            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-            "hoist": False,
-            "icon": None,
-            "unicode_emoji": None,
-            "managed": False,
-            "mentionable": False,
-            "flags": 0,
-        }
+        # @everyone's id is the guild id
+        everyone = self._role_payload(
+            guild.id, name="@everyone", permissions=guild.everyone_permissions, position=0
+        )
         text_channels = [c for c in guild.channels if c.type == 0]
         return {
             "id": str(guild.id),
@@ -637,7 +634,7 @@ class FakeDiscord:
             "verification_level": 0,
             "default_message_notifications": 0,
             "explicit_content_filter": 0,
-            "roles": [everyone],
+            "roles": [everyone, *(self._role_payload(role_id) for role_id in guild.role_ids)],
             "emojis": [],
             "stickers": [],
             "features": [],
@@ -670,10 +667,32 @@ class FakeDiscord:
             "soundboard_sounds": [],
         }
 
+    @staticmethod
+    def _role_payload(
+        role_id: int, *, name: str | None = None, permissions: int = 0, position: int = 1
+    ) -> dict[str, Any]:
+        return {
+            "id": str(role_id),
+            "name": name or f"role-{role_id}",
+            "permissions": str(permissions),
+            "position": position,
+            "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+            "hoist": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+
     def _guild_of_channel(self, channel_id: int) -> FakeGuild | None:
         for guild in self.guilds:
             if any(c.id == channel_id for c in guild.channels):
                 return guild
+        thread = self.threads.get(channel_id)
+        if thread is not None:
+            return self.guild(int(thread["guild_id"]))
         return None
 
     def add_attachment(
@@ -756,14 +775,19 @@ class FakeDiscord:
         username: str = "tester",
         attachments: Sequence[dict[str, Any]] = (),
         extra: Mapping[str, Any] | None = None,
+        mention_bot: bool = False,
     ) -> dict[str, Any]:
         """Dispatch MESSAGE_CREATE for a message a human posted in a guild channel (default:
-        the first guild's first channel).  ``attachments`` come from :meth:`add_attachment`."""
+        the first guild's first channel) or in a thread the bot started.  ``attachments`` come
+        from :meth:`add_attachment`; ``mention_bot`` lists the bot in ``mentions`` (put its
+        ``<@id>`` in ``content`` too, as a client would)."""
         if channel_id is None:
             channel_id = self.guild().channels[0].id
         guild = self._guild_of_channel(channel_id)
         user = self.user_payload(author_id, username)
         extra_fields: dict[str, Any] = dict(extra or {})
+        if mention_bot:
+            extra_fields.setdefault("mentions", [self.bot_user_payload()])
         if guild is not None:
             # MESSAGE_CREATE carries a partial member (no "user") for guild messages.
             member = self.member_payload(user)
@@ -833,6 +857,7 @@ class FakeDiscord:
         app_permissions: int,
         locale: str,
         message: dict[str, Any] | None = None,
+        roles: Sequence[int] = (),
     ) -> FakeInteraction:
         interaction_id = self.snowflake()
         token = f"interaction-token-{interaction_id}"
@@ -876,7 +901,7 @@ class FakeDiscord:
                 guild_id=str(guild.id),
                 guild={"id": str(guild.id), "locale": "en-US", "features": []},
                 guild_locale="en-US",
-                member=self.member_payload(user, permissions=permissions),
+                member=self.member_payload(user, permissions=permissions, roles=roles),
                 context=0,  # GUILD
                 authorizing_integration_owners={"0": str(guild.id)},
                 channel_id=str(channel.id),
@@ -927,6 +952,7 @@ class FakeDiscord:
         resolved: dict[str, Any] | None = None,
         command_type: int = 1,
         target_id: int | None = None,
+        roles: Sequence[int] = (),
     ) -> FakeInteraction:
         """Dispatch INTERACTION_CREATE for an application command the bot registered.
 
@@ -961,6 +987,7 @@ class FakeDiscord:
             permissions=permissions,
             app_permissions=app_permissions,
             locale=locale,
+            roles=roles,
         )
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
@@ -1065,6 +1092,17 @@ class FakeDiscord:
             ("DELETE", rf"/webhooks/{app}/{token}/messages/{msg}", self._delete_webhook_message),
             ("POST", r"/channels/(?P<channel_id>\d+)/messages", self._create_channel_message),
             ("GET", r"/channels/\d+/messages/(?P<message_id>\d+)", self._get_channel_message),
+            (
+                "PATCH",
+                r"/channels/\d+/messages/(?P<message_id>\d+)",
+                self._edit_channel_message,
+            ),
+            (
+                "POST",
+                r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)/threads",
+                self._start_thread,
+            ),
+            ("POST", r"/channels/\d+/typing", self._typing),
         ]
         return [(method, re.compile(pattern), handler) for method, pattern, handler in table]
 
@@ -1098,6 +1136,7 @@ class FakeDiscord:
         prefix = _API_PREFIX.match(request.path)
         path = request.path[prefix.end() :] if prefix else request.path
         recorded = RecordedRequest(
+            received_at=time.monotonic(),
             method=request.method,
             path=path,
             query=dict(request.query),
@@ -1421,6 +1460,52 @@ class FakeDiscord:
         if message is None:
             raise _FakeHTTPError(404, "Unknown Message", 10008)
         return _json_response(message)
+
+    async def _edit_channel_message(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        message = self.messages.get(int(m["message_id"]))
+        if message is None:
+            raise _FakeHTTPError(404, "Unknown Message", 10008)
+        self._apply_edit(message, req.json if isinstance(req.json, dict) else {}, req.files)
+        return _json_response(message)
+
+    async def _typing(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        return web.Response(status=204)
+
+    async def _start_thread(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        """A public thread from a message: like Discord, the thread's id is the message's id.
+        THREAD_CREATE follows on the gateway, so discord.py caches the thread."""
+        channel_id, message_id = int(m["channel_id"]), int(m["message_id"])
+        guild = self._guild_of_channel(channel_id)
+        if guild is None or channel_id in self.threads:
+            raise _FakeHTTPError(400, "Cannot start a thread here", 50024)
+        if message_id in self.threads:
+            raise _FakeHTTPError(400, "A thread has already been created for this message", 160004)
+        data = req.json if isinstance(req.json, dict) else {}
+        thread = {
+            "id": str(message_id),
+            "guild_id": str(guild.id),
+            "parent_id": str(channel_id),
+            "owner_id": str(self.bot_id),
+            "name": data.get("name", "thread"),
+            "type": 11,
+            "last_message_id": None,
+            "rate_limit_per_user": data.get("rate_limit_per_user") or 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": data.get("auto_archive_duration") or 1440,
+                "archive_timestamp": _now_iso(),
+                "locked": False,
+            },
+        }
+        self.threads[message_id] = thread
+        if self._session is not None:
+            await self._send_dispatch(
+                self._session, "THREAD_CREATE", {**thread, "newly_created": True}
+            )
+        return _json_response(thread)
 
     # ------------------------------------------------------------------ gateway: connection
 

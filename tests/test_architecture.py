@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-DISCORD_SHELL = {"bot/discord_app.py", "bot/discord_format.py"}
+DISCORD_SHELL = {"bot/discord_app.py", "bot/discord_format.py", "bot/discord_ui.py"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -1,34 +1,54 @@
-"""``/ask``: a question answered with quotes from the archive."""
+"""``/ask``: a question answered with quotes from the archive, with buttons under it."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_format import answer_embed
-from bot.engine import Engine
+from bot.cogs.sources import site_autocomplete
+from bot.community import filters_from
+from bot.discord_ui import FILTER_OPTIONS, ask_cooldown, community, send_answer
 
-MAX_QUESTION_CHARS = 500
+if TYPE_CHECKING:
+    from bot.discord_app import ArchivistBot
 
 
 class Ask(commands.Cog):
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, bot: ArchivistBot) -> None:
+        self.bot = bot
 
     @app_commands.command(name="ask")
     @app_commands.describe(
-        question="What you want to know, e.g. “what did readers say about the ceasefire?”"
+        question="What you want to know, e.g. “what did readers say about the ceasefire?”",
+        **FILTER_OPTIONS,
     )
+    @app_commands.autocomplete(site=site_autocomplete)
+    @ask_cooldown()
     async def ask(
         self,
         interaction: discord.Interaction,
-        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
+        question: str,
+        kind: Literal["article", "comment"] | None = None,
+        site: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> None:
         """Ask the archive a question; the answer quotes articles and reader comments."""
-        # Defer first: the answer can take longer than the 3 s Discord allows before a reply.
+        service = community(interaction)
+        # Refusals that need no work come first, privately: after the defer below, the first
+        # message replaces the public "thinking…" placeholder.
+        question = service.check_question(question)
+        filters = filters_from(kind, site, since, until)
+        # Defer next: the answer can take longer than the 3 s Discord allows before a reply.
         await interaction.response.defer(thinking=True)
-        answer = await self.engine.ask(question)
-        await interaction.followup.send(
-            embed=answer_embed(answer), allowed_mentions=discord.AllowedMentions.none()
+        given = await service.ask(
+            question,
+            filters,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user.id,
         )
+        await send_answer(interaction.followup.send, given)

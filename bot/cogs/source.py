@@ -2,34 +2,47 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_format import source_embed
-from bot.engine import Engine, NotFound
+from bot.discord_format import clip, source_embed
+from bot.discord_ui import NO_PINGS, community, tell
+from bot.engine import NotFound
+
+if TYPE_CHECKING:
+    from bot.discord_app import ArchivistBot
+
+
+async def passage_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Passage ids starting with what has been typed, then pages whose title contains it."""
+    found = await community(interaction).suggest(current)
+    return [app_commands.Choice(name=clip(s.label, 100), value=s.passage_id) for s in found]
 
 
 class Source(commands.Cog):
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, bot: ArchivistBot) -> None:
+        self.bot = bot
 
     @app_commands.command(name="source")
     @app_commands.rename(passage_id="id")
-    @app_commands.describe(passage_id="A passage id from an answer, e.g. p_23db178de771fb10bddb")
+    @app_commands.describe(
+        passage_id="A passage id from an answer (p_…), or words of a page's title to pick one"
+    )
+    @app_commands.autocomplete(passage_id=passage_autocomplete)
     async def source(self, interaction: discord.Interaction, passage_id: str) -> None:
         """Show an archived passage with the text around it and where it was published."""
         try:
-            found = await self.engine.source(passage_id.strip())
+            found = await self.bot.engine.source(passage_id.strip())
         except NotFound:
             # inside a code span markdown is inert, so only a backtick could break out of it
             shown = passage_id[:80].replace("`", "'")
-            await interaction.response.send_message(
-                f"No archived passage has the id `{shown}`.",
-                ephemeral=True,
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
+            await tell(interaction, f"No archived passage has the id `{shown}`.")
             return
         await interaction.response.send_message(
-            embed=source_embed(found), allowed_mentions=discord.AllowedMentions.none()
+            embed=source_embed(found), allowed_mentions=NO_PINGS
         )

@@ -54,7 +54,7 @@ async def test_commands_are_registered_to_the_configured_guild(running) -> None:
     commands = {command["name"]: command for command in sync.json}
     assert set(commands) >= {"ask", "source"}
     assert commands["ask"]["description"].startswith("Ask the archive a question")
-    [question] = commands["ask"]["options"]
+    question = commands["ask"]["options"][0]
     assert question["name"] == "question" and question["required"] is True
     assert question["description"]
     assert commands["source"]["options"][0]["name"] == "id"

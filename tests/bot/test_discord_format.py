@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from bot.answer import Answer, Quote, render_text
-from bot.discord_format import DESCRIPTION_LIMIT, answer_embed, source_embed
+from bot.discord_format import (
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    MAX_EMBEDS_PER_MESSAGE,
+    MAX_FIELDS_PER_EMBED,
+    answer_embed,
+    answer_embeds,
+    answer_messages,
+    source_embed,
+)
 
 
 def _quote(n: int, text: str, **overrides: object) -> Quote:
@@ -33,19 +42,52 @@ def _answer(quotes: list[Quote]) -> Answer:
 def test_archive_text_is_escaped() -> None:
     embed = answer_embed(_answer([_quote(1, "@everyone look at **this** and <@&123>")]))
     assert "\\*\\*this\\*\\*" in embed.description
+    assert "Reader Random \\*guy\\* wrote" in embed.description
     assert embed.fields[0].name == "[1] reader comment by Random \\*guy\\*"
     assert "*A \\_title\\_*" in embed.fields[0].value
 
 
-def test_quotes_that_do_not_fit_are_left_out_whole() -> None:
+def test_quotes_that_do_not_fit_go_whole_into_the_next_embed() -> None:
     quotes = [_quote(n, f"{n} " + "word " * 299) for n in range(1, 6)]
-    embed = answer_embed(_answer(quotes))
-    assert len(embed.description) <= DESCRIPTION_LIMIT
-    assert len(embed) <= 6000
-    shown = [q for q in quotes if q.text in embed.description.replace("\\", "")]
-    assert 1 <= len(shown) < 5
-    assert "more quote(s) did not fit" in embed.description
-    assert len(embed.fields) == len(shown)
+    embeds = answer_embeds(_answer(quotes))
+    assert len(embeds) > 1
+    placed = []
+    for embed in embeds:
+        assert len(embed.description) <= DESCRIPTION_LIMIT
+        assert len(embed) <= EMBED_TOTAL_LIMIT
+        assert len(embed.fields) == embed.description.count("**[")
+        placed += [q.n for q in quotes if q.text in embed.description.replace("\\", "")]
+    assert placed == [1, 2, 3, 4, 5]
+    assert embeds[0].title and embeds[-1].footer.text
+
+
+def test_messages_hold_at_most_ten_embeds_and_6000_characters() -> None:
+    quotes = [_quote(n, f"{n} " + "word " * 60, kind="article") for n in range(1, 60)]
+    messages = answer_messages(_answer(quotes))
+    assert len(messages) > 1
+    for embeds in messages:
+        assert len(embeds) <= MAX_EMBEDS_PER_MESSAGE
+        assert sum(len(e) for e in embeds) <= EMBED_TOTAL_LIMIT
+        assert all(len(e.fields) <= MAX_FIELDS_PER_EMBED for e in embeds)
+    assert sum(len(e.fields) for embeds in messages for e in embeds) == len(quotes)
+
+
+def test_a_quote_longer_than_a_description_is_split_at_spaces_only() -> None:
+    text = "long " * 1500
+    embeds = answer_embeds(_answer([_quote(1, text.strip())]))
+    assert len(embeds) == 2
+    assert all(len(e.description) <= DESCRIPTION_LIMIT for e in embeds)
+    joined = " ".join(e.description for e in embeds)
+    assert joined.count("long") == 1500
+    assert len(embeds[-1].fields) == 1 and not embeds[0].fields
+
+
+def test_spoiler_mode_hides_comment_quotes_only() -> None:
+    comment = _quote(1, "A reader's view.")
+    article = _quote(2, "The article's words.", kind="article", author=None)
+    [embed] = answer_embeds(_answer([comment, article]), spoiler_comments=True)
+    assert "||A reader's view.||" in embed.description
+    assert "“The article's words.”" in embed.description
 
 
 def test_unanswered_questions_say_so() -> None:

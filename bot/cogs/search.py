@@ -1,0 +1,49 @@
+"""``/search``: the passages that match a query, paged, each with its id for ``/source``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.sources import site_autocomplete
+from bot.community import SEARCH_PAGE_SIZE, filters_from
+from bot.discord_format import search_embed
+from bot.discord_ui import FILTER_OPTIONS, community, send_pages
+
+if TYPE_CHECKING:
+    from bot.discord_app import ArchivistBot
+
+
+class Search(commands.Cog):
+    def __init__(self, bot: ArchivistBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="search")
+    @app_commands.describe(
+        query="Words to look for, e.g. “ceasefire Aleppo”",
+        **FILTER_OPTIONS,
+    )
+    @app_commands.autocomplete(site=site_autocomplete)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 300],
+        kind: Literal["article", "comment"] | None = None,
+        site: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
+        """Find the archived passages that match a query, best first."""
+        filters = filters_from(kind, site, since, until)
+        await interaction.response.defer(thinking=True)
+        pages = await community(interaction).search_pages(
+            query, filters, guild_id=interaction.guild_id
+        )
+        embeds = [
+            search_embed(query, hits, n, len(pages), first=n * SEARCH_PAGE_SIZE + 1)
+            for n, hits in enumerate(pages)
+        ]
+        await send_pages(interaction, embeds)
