@@ -2,8 +2,9 @@
 
 A thin adapter over ``ingest.pipeline.ingest_paths``: it confines paths to ``ARCHIVE_DIR``,
 refuses a second run while one is going, and turns the growing ingest report into progress
-(pages, passages, rate, ETA). Questions keep being answered meanwhile: the ingest commits page
-by page and awaits its blocking work in threads.
+(pages, passages, rate, ETA). Questions keep being answered meanwhile, from the archive as it
+was: the ingest writes through a connection of its own and commits page by page, so readers see
+a page only once it is whole.
 """
 
 from __future__ import annotations
@@ -117,7 +118,12 @@ class Reindexer:
             if on_progress:
                 on_progress(progress)
 
-        report = await ingest_paths(self.engine.archive, [path], on_progress=update)
+        writer = await self.engine.archive.writer()
+        try:
+            report = await ingest_paths(writer, [path], on_progress=update)
+        finally:
+            await writer.close()
+            self.engine.archive.forget_counts()
         progress.done = True
         progress.files = report.files
         if on_progress:

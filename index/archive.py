@@ -112,6 +112,26 @@ class Archive:
         model_name = embedder.name if embedder else embed_model
         return cls(store, vectors, version, model_name, device, embedder, backend)
 
+    async def writer(self) -> Archive:
+        """The same archive through a SQLite connection of its own, for a long write (a
+        re-index) beside readers. Readers then see only committed pages (WAL snapshots), and
+        none of their statements is interleaved with the writer's FTS changes on one connection
+        (which SQLite aborts). Close it when done, then call ``forget_counts`` here."""
+        store = await Store.open(self.store.path)
+        return Archive(
+            store,
+            self.vectors,
+            self.index_version,
+            self.embed_model,
+            self._device,
+            self._embedder,
+            self._backend,
+        )
+
+    def forget_counts(self) -> None:
+        """Drop cached counts after another connection changed the archive."""
+        self._total = None
+
     async def close(self) -> None:
         await self.store.close()
 
