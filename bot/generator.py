@@ -58,6 +58,7 @@ The article reported that “the bridge reopened in May” [2].
 _QUOTATION = re.compile(r"“([^”]*)”|\"([^\"]*)\"")
 # A citation: [2], or [1, 3] for several passages.
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_SPACED_CITATION = re.compile(r"(\s*)\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! ? (or …), after any closing marks and the citations that follow it.
 # (Possessive: a citation after the full stop belongs to the sentence before it.)
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*+\s+")
@@ -167,13 +168,6 @@ def _sentences(line: str) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
-def _citations(text: str) -> list[tuple[int, int, list[int]]]:
-    return [
-        (m.start(), m.end(), [int(n) for n in m.group(1).split(",")])
-        for m in _CITATION.finditer(text)
-    ]
-
-
 def _ground_sentence(sentence: str, passages: dict[int, str]) -> str | None:
     """The sentence with unsupported citations cut and its quotations made exact, or None when
     it must go: it holds a quotation that is not verbatim in the passage(s) it cites, or it has
@@ -206,18 +200,18 @@ def _ground_sentence(sentence: str, passages: dict[int, str]) -> str | None:
         replacements.append((match.start(), match.end(), replacement))
     for start, end, replacement in reversed(replacements):
         sentence = sentence[:start] + replacement + sentence[end:]
-    # Tidy what cutting left: doubled spaces, a space before punctuation.
-    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", sentence)).strip()
+    return sentence.strip()
 
 
 def _cut_citations(text: str, passages: dict[int, str]) -> str:
-    """``text`` with citation numbers that name no passage cut (and a citation left empty)."""
+    """``text`` with citation numbers that name no passage cut, and a citation left empty cut
+    with the space before it (so "said [9]." becomes "said.")."""
 
     def keep(match: re.Match[str]) -> str:
-        kept = [n for n in map(int, match.group(1).split(",")) if n in passages]
-        return f"[{', '.join(map(str, kept))}]" if kept else ""
+        kept = [n for n in map(int, match.group(2).split(",")) if n in passages]
+        return f"{match.group(1)}[{', '.join(map(str, kept))}]" if kept else ""
 
-    return _CITATION.sub(keep, text)
+    return _SPACED_CITATION.sub(keep, text)
 
 
 def _supported(quotation: str, texts: dict[int, str]) -> tuple[int, str, str] | None:

@@ -302,3 +302,9 @@ def test_the_key_is_a_secret(seeded_dir: Path) -> None:
     assert KEY not in repr(settings) and KEY not in str(settings.model_dump())
     assert KEY not in repr(generator)
     assert Generator.from_settings(settings_for(seeded_dir)) is None
+
+
+def test_cutting_a_citation_never_touches_a_quotation() -> None:
+    passages = {1: "Il a demandé : « Pourquoi ? » puis il est parti."}
+    text = "The article reported “Il a demandé : « Pourquoi ? »” [1] [4]."
+    assert ground(text, passages) == "The article reported “Il a demandé : « Pourquoi ? »” [1]."
