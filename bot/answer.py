@@ -118,6 +118,9 @@ class Answer:
     # The best sentence's probability of holding the answer (also when declining): what the
     # abstention threshold is compared with, kept so evaluations can calibrate it.
     confidence: float = 0.0
+    # Whether ``text`` was written by the optional generator (bot/generator.py) rather than
+    # composed here; the quotes are the extractive ones either way.
+    generated: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from bot.answer import Answer, compose
+from bot.generator import Generator
 from bot.question_dates import date_range, without_phrase
 from bot.settings import Settings
 from index.archive import Archive
@@ -32,8 +33,10 @@ class NotFound(LookupError):
 
 
 class Engine:
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, generator: Generator | None = None) -> None:
         self.archive = archive
+        # The optional generator (LLM_BASE_URL): rewrites an answer's text from its quotes.
+        self.generator = generator
 
     @classmethod
     async def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
@@ -45,9 +48,11 @@ class Engine:
             chroma_url=settings.chroma_url,
             embedder=embedder,
         )
-        return cls(archive)
+        return cls(archive, Generator.from_settings(settings))
 
     async def close(self) -> None:
+        if self.generator is not None:
+            await self.generator.close()
         await self.archive.close()
 
     async def __aenter__(self) -> Engine:
@@ -122,6 +127,8 @@ class Engine:
                 passages,
                 require_evidence=not only_names_reader,
             )
+        if self.generator is not None:
+            answer = await self._generate(answer)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
@@ -148,6 +155,19 @@ class Engine:
             require_evidence=require_evidence,
             idf=await self._idf(question),
         )
+
+    async def _generate(self, answer: Answer) -> Answer:
+        """The optional generator's text over the quotes' passages; the extractive answer when
+        it declined, failed or wrote nothing supported (``Generator.rewrite`` never raises)."""
+        assert self.generator is not None
+        if not answer.answered:
+            return answer
+        texts: dict[str, str] = {}
+        for quote in answer.quotes:
+            passage = await self.archive.passage(quote.passage_id)
+            if passage is not None:
+                texts[quote.passage_id] = passage.text
+        return await self.generator.rewrite(answer, texts)
 
     async def _sentences(self, hits: list[Hit]) -> tuple[list[tuple[Hit, Span]], np.ndarray]:
         """The hits' sentences in passage order with their vectors: those stored at sync, and

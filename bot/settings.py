@@ -57,6 +57,17 @@ class Settings(BaseSettings):
         "a conversation thread are read as follow-ups; off: follow-ups must mention the bot.",
     )
 
+    llm_base_url: str | None = Field(
+        None,
+        description="An OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) that writes a "
+        "short answer from the quotes; unset: the extractive answer alone.",
+    )
+    llm_model: str | None = Field(None, description="The model name the server expects.")
+    llm_api_key: SecretStr | None = Field(None, description="Bearer key, if the server needs one.")
+    llm_timeout_seconds: float = Field(
+        20.0, gt=0, description="How long to wait for the generator before answering without it."
+    )
+
     @field_validator("discord_guild_ids", "admin_role_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -67,4 +78,9 @@ class Settings(BaseSettings):
     @field_validator("discord_token", "embed_device", "chroma_url", "discord_shards", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("llm_base_url", "llm_model", "llm_api_key", mode="before")
+    @classmethod
+    def _empty_llm_is_unset(cls, value: object) -> object:
         return None if value == "" else value
