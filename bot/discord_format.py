@@ -60,6 +60,20 @@ def _split_words(text: str, limit: int) -> list[str]:
     return [*pieces, text]
 
 
+GENERATED_SUMMARY_LIMIT = 1500
+
+
+def _generated_summary(answer: Answer, spoiler_comments: bool) -> str:
+    """A model-written answer (already checked against the passages) leads the first embed;
+    under the spoiler setting it is hidden whenever it may quote a reader."""
+    if not answer.generated:
+        return ""
+    summary = clip(escape_markdown(answer.text), GENERATED_SUMMARY_LIMIT)
+    if spoiler_comments and any(quote.kind == "comment" for quote in answer.quotes):
+        summary = f"||{summary}||"
+    return summary
+
+
 def answer_embeds(answer: Answer, spoiler_comments: bool = False) -> list[discord.Embed]:
     """The answer as embeds, each within Discord's limits: numbered quotes in the description
     and one source field per quote. A quote that does not fit goes whole into the next embed;
@@ -72,7 +86,9 @@ def answer_embeds(answer: Answer, spoiler_comments: bool = False) -> list[discor
     room = DESCRIPTION_LIMIT - 20
     # Each unit is one quote: its description text(s) and its source field.
     embeds: list[discord.Embed] = []
-    current = discord.Embed(title=title, colour=COLOUR, description="")
+    current = discord.Embed(
+        title=title, colour=COLOUR, description=_generated_summary(answer, spoiler_comments)
+    )
 
     def full(text: int, field: tuple[str, str] | None) -> bool:
         return (

@@ -11,6 +11,7 @@ from bot.discord_format import (
     answer_embed,
     answer_embeds,
     answer_messages,
+    quote_line,
     source_embed,
 )
 
@@ -88,6 +89,23 @@ def test_spoiler_mode_hides_comment_quotes_only() -> None:
     [embed] = answer_embeds(_answer([comment, article]), spoiler_comments=True)
     assert "||A reader's view.||" in embed.description
     assert "“The article's words.”" in embed.description
+
+
+def test_a_generated_answer_leads_the_first_embed() -> None:
+    quote = _quote(1, "Assad will agree with Turkey.")
+    answer = _answer([quote])
+    answer.text, answer.generated = (
+        "Reader Random guy expected a *deal*: “Assad will agree with Turkey.” [1]",
+        True,
+    )
+    [embed] = answer_embeds(answer)
+    assert embed.description.startswith("Reader Random guy expected a \\*deal\\*")
+    assert quote_line(quote) in embed.description
+    [hidden] = answer_embeds(answer, spoiler_comments=True)
+    assert hidden.description.startswith("||Reader Random guy") and "deal\\*" in hidden.description
+    answer.generated = False
+    [plain] = answer_embeds(answer)
+    assert plain.description == quote_line(quote)
 
 
 def test_unanswered_questions_say_so() -> None:
