@@ -190,9 +190,13 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"The archive is empty: ingesting {args.ingest_if_empty}", file=sys.stderr)
             await run_ingest(engine, [args.ingest_if_empty])
         if settings.discord_token is not None:
-            from bot.discord_app import run_discord
+            from bot.discord_app import DiscordRefused, run_discord
 
-            await run_discord(settings, engine)
+            try:
+                await run_discord(settings, engine)
+            except DiscordRefused as error:
+                print(f"archivist: {error}", file=sys.stderr)
+                return 2
         else:
             print("DISCORD_TOKEN is not set: starting the console.", file=sys.stderr)
             await chat(engine, sys.stdin, sys.stdout)

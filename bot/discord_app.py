@@ -152,13 +152,26 @@ def redact_token_in_logs(token: str) -> None:
         handler.addFilter(secret_filter)
 
 
+class DiscordRefused(RuntimeError):
+    """Discord would not let the bot in; the message says what to change."""
+
+
 async def run_discord(settings: Settings, engine: Engine) -> None:
     """Run the bot until it is stopped."""
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
     redact_token_in_logs(token)
-    async with create_bot(settings, engine) as bot:
-        await bot.start(token)
+    try:
+        async with create_bot(settings, engine) as bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        raise DiscordRefused("Discord rejected DISCORD_TOKEN: copy the bot's token again") from None
+    except discord.PrivilegedIntentsRequired:
+        raise DiscordRefused(
+            "Discord refused the Message Content intent: enable it for the bot in the developer "
+            "portal (Bot → Privileged Gateway Intents), or set DISCORD_MESSAGE_CONTENT=false "
+            "(thread follow-ups must then mention the bot)"
+        ) from None
 
 
 async def sync_commands(settings: Settings, engine: Engine) -> int:

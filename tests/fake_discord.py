@@ -223,6 +223,10 @@ class _FakeHTTPError(Exception):
         self.body = {"message": message, "code": code}
 
 
+# GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT: the intents an application must enable.
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -268,6 +272,7 @@ class FakeDiscord:
         guilds: Sequence[FakeGuild] | None = None,
         heartbeat_interval_ms: int = 1000,
         expected_token: str | None = None,
+        privileged_intents: int = ~0,
     ) -> None:
         """
         Args:
@@ -277,6 +282,8 @@ class FakeDiscord:
             heartbeat_interval_ms: sent in HELLO; short so heartbeat/ACK is exercised in tests.
             expected_token: if set, other tokens get 401 on REST and close code 4004 on the
                 gateway, like Discord; by default any token is accepted.
+            privileged_intents: the privileged intent bits enabled for the application in the
+                developer portal; an IDENTIFY asking for another closes with 4014, like Discord.
         """
         self.bot_id = bot_id
         self.bot_name = bot_name
@@ -284,6 +291,7 @@ class FakeDiscord:
         self.application_flags = application_flags
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.expected_token = expected_token
+        self.privileged_intents = privileged_intents
         if guilds is None:
             guilds = [FakeGuild(id=DEFAULT_GUILD_ID, channels=[FakeChannel(id=DEFAULT_CHANNEL_ID)])]
         self.guilds: list[FakeGuild] = list(guilds)
@@ -1545,6 +1553,9 @@ class FakeDiscord:
         elif op == 2:  # IDENTIFY
             if self.expected_token is not None and data.get("token") != self.expected_token:
                 await session.ws.close(code=4004, message=b"Authentication failed.")
+                return
+            if int(data.get("intents", 0)) & PRIVILEGED_INTENTS & ~self.privileged_intents:
+                await session.ws.close(code=4014, message=b"Disallowed intent(s).")
                 return
             await self._start_session(session)
         elif op == 6:  # RESUME: keep the sequence, replay nothing (the fake buffers no events)

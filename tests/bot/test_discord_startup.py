@@ -3,6 +3,7 @@ shows up in logs or messages."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -12,7 +13,13 @@ from conftest import settings_for
 from discord_harness import TOKEN, running_bot
 from fake_discord import DEFAULT_GUILD_ID, FakeDiscord
 
-from bot.discord_app import ShardedArchivistBot, create_bot, sync_commands
+from bot.discord_app import (
+    DiscordRefused,
+    ShardedArchivistBot,
+    create_bot,
+    run_discord,
+    sync_commands,
+)
 from bot.engine import Engine
 from index.embedder import Embedder
 
@@ -94,3 +101,26 @@ def test_sync_commands_needs_a_token(
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     assert main(["sync-commands", "--data-dir", str(tmp_path / "data")]) == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("fake_options", "expected"),
+    [
+        ({"privileged_intents": 0}, "enable it for the bot in the developer portal"),
+        ({"expected_token": "another-token"}, "Discord rejected DISCORD_TOKEN"),
+    ],
+)
+async def test_discord_refusals_become_one_clear_sentence(
+    seeded_copy: Path, model: Embedder, fake_options: dict, expected: str
+) -> None:
+    async with FakeDiscord(**fake_options) as fake:
+        settings = settings_for(
+            seeded_copy,
+            discord_token=TOKEN,
+            discord_api_base=fake.api_base,
+            discord_gateway_url=fake.gateway_url,
+        )
+        async with await Engine.open(settings, embedder=model) as engine:
+            with pytest.raises(DiscordRefused, match=expected) as refused:
+                await asyncio.wait_for(run_discord(settings, engine), timeout=30)
+    assert TOKEN not in str(refused.value)
