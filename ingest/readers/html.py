@@ -110,7 +110,7 @@ def parse_html(
         comments = [PageComment(text=line) for line in _text_lines(extracted.comments)]
     if not body:
         raise UnreadableFile("no article text found")
-    title = pick_title(tree, extracted.title, site)
+    title = pick_title(tree, extracted.title, site, page_url)
     if title and body and _fold(body[0]) == _fold(title):
         body = body[1:] or body  # the headline is the page's title, not its first paragraph
     published = _parse_date(extracted.date)
