@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import trafilatura
+from lxml.etree import _Element
 from trafilatura.utils import load_html
 
 from ingest.html_comments import structured_comments
@@ -26,7 +27,8 @@ from ingest.page import Page, PageComment, UnreadableFile
 # trafilatura refuses bigger inputs (its MAX_FILE_SIZE); saying so here gives the user a reason.
 MAX_HTML_BYTES = 20_000_000
 _GZIP_MAGIC = b"\x1f\x8b"
-# Lines of trafilatura's text output that are list bullets it adds ("- item").
+# The marker trafilatura's text output puts before each list item ("- item", nested ones
+# indented); a paragraph of the article may begin with the same two characters.
 _BULLET = "- "
 
 
@@ -52,9 +54,27 @@ def _site_name(sitename: str | None, url: str | None) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
-def _text_lines(text: str | None) -> list[str]:
-    lines = [clean_text(line) for line in (text or "").split("\n")]
-    return [line.removeprefix(_BULLET) for line in lines if line]
+def _text_lines(text: str | None, tree: _Element | None) -> list[str]:
+    """The non-empty lines of trafilatura's text, the bullet it adds taken off list items only:
+    a line is an item when the next ``<item>`` of trafilatura's output ``tree`` (items render in
+    document order) begins with it, so a paragraph that itself begins with "- " keeps it."""
+    # Compared without whitespace: the text output spaces inline children apart, itertext not.
+    texts = [] if tree is None else [clean_text("".join(i.itertext())) for i in tree.iter("item")]
+    items = ["".join(text.split()) for text in texts]
+    position = 0
+    lines: list[str] = []
+    for raw in (text or "").split("\n"):
+        if not (line := clean_text(raw)):
+            continue
+        if line.startswith(_BULLET):
+            key = "".join(line[2:].split())
+            found = next(
+                (at for at in range(position, len(items)) if items[at].startswith(key)), None
+            )
+            if found is not None:
+                line, position = line[2:], found + 1
+        lines.append(line)
+    return lines
 
 
 def _fold(text: str) -> str:
@@ -105,12 +125,15 @@ def parse_html(
     site = _site_name(extracted.sitename, page_url)
     # trafilatura already keeps its own comment text out of the body; comments found in the
     # markup may have slipped into it when trafilatura did not see the comment section.
-    body = _without_comment_text(_text_lines(extracted.text), comments)
+    body = _without_comment_text(_text_lines(extracted.text, extracted.body), comments)
     if not comments:
-        comments = [PageComment(text=line) for line in _text_lines(extracted.comments)]
+        comments = [
+            PageComment(text=line)
+            for line in _text_lines(extracted.comments, extracted.commentsbody)
+        ]
     if not body:
         raise UnreadableFile("no article text found")
-    title = pick_title(tree, extracted.title, site)
+    title = pick_title(tree, extracted.title, site, page_url)
     if title and body and _fold(body[0]) == _fold(title):
         body = body[1:] or body  # the headline is the page's title, not its first paragraph
     published = _parse_date(extracted.date)

@@ -10,6 +10,7 @@ cut short yields the records before the damage, then a warning.
 from __future__ import annotations
 
 import gzip
+import logging
 import zlib
 from collections.abc import Iterator
 from datetime import date
@@ -27,6 +28,23 @@ _PAGE_RECORDS = frozenset({"response", "resource"})
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # What a damaged archive raises inside warcio or the decompressor under it.
 _DAMAGE = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error)
+
+
+def _not_a_repaired_uri(record: logging.LogRecord) -> bool:
+    """warcio logs a warning for each target URI with spaces it percent-encodes itself: nothing
+    for the user to act on, and a log line written under the progress bar breaks it."""
+    return not record.getMessage().startswith("Replacing spaces in invalid WARC-Target-URI")
+
+
+logging.getLogger("warcio.recordloader").addFilter(_not_a_repaired_uri)
+
+
+class _QuietArchiveIterator(ArchiveIterator):
+    """warcio writes "Record not followed by newline" straight to ``sys.stderr`` (under the
+    progress bar) through this message; the reader reports the damage itself as a notice
+    naming the record (``records.err_count``), so the message is left empty."""
+
+    INC_RECORD = ""
 
 
 def _capture_date(record: ArcWarcRecord) -> date | None:
@@ -94,7 +112,7 @@ class WarcReader:
         _check_header(path)
         read_any = False
         with path.open("rb") as stream:
-            records = ArchiveIterator(stream, arc2warc=True)
+            records = _QuietArchiveIterator(stream, arc2warc=True)
             position = 0
             try:
                 for record in records:

@@ -11,7 +11,7 @@ from conftest import ROOT
 
 from ingest.chunking import build_document
 from ingest.page import UnreadableFile
-from ingest.readers.html import HtmlReader
+from ingest.readers.html import HtmlReader, parse_html
 
 PAGE = ROOT / "tests" / "fixtures" / "wordpress_comments.html"
 
@@ -63,3 +63,24 @@ def test_unreadable_pages_say_why(tmp_path: Path, content: bytes, reason: str) -
     path.write_bytes(content)
     with pytest.raises(UnreadableFile, match=reason):
         list(HtmlReader().read(path))
+
+
+def test_list_bullets_go_but_a_paragraph_keeps_its_own_leading_dash() -> None:
+    article = (
+        "<p>The harbour reopened on Monday after three months of storm repairs to the quay.</p>"
+        "<p>- Yes, said the harbour master, the quay is safe again for every boat.</p>"
+        "<ul><li>new <b>lights</b> on the pier</li><li>a deeper channel<ul><li>dredged in March"
+        "</li></ul></li><li>- a dash inside an item</li></ul>"
+        "<p>Fishing boats were the first to return, followed by the ferry in the afternoon.</p>"
+    )
+    html = f"<html><head><title>Harbour</title></head><body><article>{article}</article></body>"
+    page = parse_html(html.encode(), "page.html")
+    assert page.body == [
+        "The harbour reopened on Monday after three months of storm repairs to the quay.",
+        "- Yes, said the harbour master, the quay is safe again for every boat.",
+        "new lights on the pier",
+        "a deeper channel",
+        "dredged in March",
+        "- a dash inside an item",
+        "Fishing boats were the first to return, followed by the ferry in the afternoon.",
+    ]

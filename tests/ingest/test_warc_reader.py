@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -75,3 +77,43 @@ def test_a_truncated_archive_yields_the_records_before_the_damage(tmp_path: Path
     assert [p.url for p in pages] == ["https://a.example/harbour"]
     [warning] = [i for i in items if isinstance(i, Notice) and i.warning]
     assert "record 4 is cut short" in warning.reason
+
+
+def test_a_record_longer_than_its_length_is_reported_once_as_a_notice(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    whole = tmp_path / "whole.warc"
+    write_warc(whole, gzipped=False)
+    data = whole.read_bytes()
+    # The first HTML response's record says it is four bytes shorter than it is.
+    start = data.index(b"WARC-Type: response")
+    at = data.index(b"Content-Length: ", start) + len(b"Content-Length: ")
+    end = data.index(b"\r\n", at)
+    bad = tmp_path / "bad.warc"
+    bad.write_bytes(data[:at] + str(int(data[at:end]) - 4).encode() + data[end:])
+    items = list(WarcReader().read(bad))
+    [warning] = [i for i in items if isinstance(i, Notice) and i.warning]
+    assert "does not end where its length says" in warning.reason
+    assert capfd.readouterr().err == ""  # warcio's own message would break the progress bar
+
+
+def test_a_target_uri_with_spaces_is_repaired_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    buffer = BytesIO()
+    writer = WARCWriter(buffer, gzip=False)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    writer.write_record(
+        writer.create_warc_record(
+            "https://a.example/harbour news",
+            "response",
+            payload=BytesIO(PAGE),
+            http_headers=headers,
+        )
+    )
+    path = tmp_path / "spaces.warc"
+    path.write_bytes(buffer.getvalue())
+    with caplog.at_level(logging.WARNING):
+        [page] = [i for i in WarcReader().read(path) if isinstance(i, Page)]
+    assert page.origin.startswith(str(path))
+    assert not [r for r in caplog.records if "WARC-Target-URI" in r.getMessage()]
