@@ -147,6 +147,7 @@ class Engine:
             sentences,
             require_evidence=require_evidence,
             idf=await self._idf(question),
+            filtered=not filters.is_empty(),
         )
 
     async def _sentences(self, hits: list[Hit]) -> tuple[list[tuple[Hit, Span]], np.ndarray]:
