@@ -154,6 +154,7 @@ class Engine:
             sentences,
             require_evidence=require_evidence,
             idf=await self._idf(question),
+            filtered=not filters.is_empty(),
         )
 
     async def _generate(self, answer: Answer) -> Answer:

@@ -31,6 +31,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,7 +39,14 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer import FEATURES, features
+from bot.answer import (
+    ABSTAIN_FEATURES,
+    FEATURES,
+    abstain_rows,
+    compose,
+    features,
+    probabilities,
+)
 from bot.engine import PASSAGES_FOR_QUOTES, Engine
 from bot.evals import EVALUATIONS
 from bot.settings import Settings
@@ -315,28 +323,70 @@ def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0) -> np.nd
         hessian = (rows * (p * (1 - p))[:, None]).T @ rows + l2 * np.diag(
             np.r_[0.0, np.ones(rows.shape[1] - 1)]
         )
-        step = np.linalg.solve(hessian, gradient)
+        # Least squares rather than solve: with one class only (a tiny file) the bias term's
+        # curvature vanishes and the system is singular; otherwise the two agree.
+        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         weights -= step
         if np.abs(step).max() < 1e-6:
             break
     return weights
 
 
-async def candidate_rows(engine: Engine, question: Question) -> tuple[np.ndarray, np.ndarray]:
-    """The engine's candidate sentences for a question as feature rows, labelled by the gold."""
+async def _inputs(engine: Engine, question: Question) -> tuple[Any, ...]:
+    """What ``Engine.ask`` hands ``compose`` for a question (no date phrase handling)."""
     filters = await engine.infer_filters(question.text, SearchFilters())
     vector = (await engine.archive.embed([question.text]))[0]
     hits = await engine.archive.search(
         question.text, filters, PASSAGES_FOR_QUOTES, query_vector=vector
     )
     sentences, matrix = await engine._sentences(hits)
-    idf = await engine._idf(question.text)
-    rows = features(question.text, vector, hits, matrix, sentences, idf)
+    return question.text, vector, hits, matrix, sentences, await engine._idf(question.text)
+
+
+async def candidate_rows(engine: Engine, question: Question) -> tuple[np.ndarray, np.ndarray]:
+    """The engine's candidate sentences for a question as feature rows, labelled by the gold."""
+    text, vector, hits, matrix, sentences, idf = await _inputs(engine, question)
+    rows = features(text, vector, hits, matrix, sentences, idf)
     labels = np.array(
         [holds_answer(span.of(hit.passage.text), question.answers) for hit, span in sentences],
         dtype=float,
     )
     return rows, labels
+
+
+async def abstention_row(engine: Engine, question: Question) -> tuple[np.ndarray, bool] | None:
+    """The abstention model's inputs for a question's best sentence, and whether the first
+    quote (answering regardless of evidence) holds the gold answer."""
+    text, vector, hits, matrix, sentences, idf = await _inputs(engine, question)
+    rows = features(text, vector, hits, matrix, sentences, idf)
+    if not len(rows):
+        return None
+    top = int(np.argmax(probabilities(rows)))
+    answer = compose(text, vector, hits, matrix, sentences, idf=idf, require_evidence=False)
+    right = bool(answer.quotes) and holds_answer(answer.quotes[0].text, question.answers)
+    return abstain_rows(rows[top : top + 1])[0], right
+
+
+def fit_abstention(
+    present: list[tuple[np.ndarray, bool]], absent: list[tuple[np.ndarray, bool]], budget: float
+) -> tuple[np.ndarray, float]:
+    """Weights of the abstention model and the highest threshold that costs at most ``budget``
+    of A@1 on ``present`` (gold in the archive); ``absent`` rows (gold left out) are negatives
+    unless their first quote holds the answer all the same."""
+    rows = np.array([row for row, _ in present + absent])
+    labels = np.array([right for _, right in present] + [right for _, right in absent], float)
+    weights = fit_logistic(rows, labels)
+    right = np.array([r for _, r in present], dtype=bool)
+    confidence = probabilities(np.array([row for row, _ in present]), weights)
+    threshold = 0.0
+    for candidate in np.unique(confidence):
+        if right.mean() - (right & (confidence >= candidate)).mean() <= budget:
+            threshold = float(candidate)
+    # Halfway down to the next confidence below: the same decisions, a less brittle boundary.
+    below = confidence[confidence < threshold]
+    if below.size:
+        threshold = (threshold + float(below.max())) / 2
+    return weights, threshold
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -365,7 +415,7 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
         return 0
     pages, questions, articles = load_squad(args.data)
     distractors = load_distractors([d for d in args.distractors if d.exists()])
-    dev_articles = articles // 2
+    dev_articles = args.dev_articles = articles // 2
     key = cache_key(args.data, args.distractors, settings)
     cache = args.cache or CACHE
     questions = _sample(questions, args.limit)
@@ -382,15 +432,7 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
     ) as engine:
         report["passages"] = (await engine.stats())["passages"]
         if args.fit:
-            rows, labels = [], []
-            for question in questions:
-                if question.article < dev_articles:
-                    r, y = await candidate_rows(engine, question)
-                    rows.append(r)
-                    labels.append(y)
-            weights = fit_logistic(np.vstack(rows), np.concatenate(labels))
-            print(json.dumps(dict(zip(FEATURES, np.round(weights, 3).tolist(), strict=True))))
-            print("WEIGHTS = " + repr(np.round(weights, 3).tolist()))
+            await fit(args, settings, embedder, engine, pages, distractors, questions, key)
             return 0
         tallies = {name: Tally() for name in ("engine", *BASELINES)}
         split = {"dev": Tally(), "test": Tally()}
@@ -454,11 +496,57 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
             print(
                 f"\n--remove-gold: {gone['declined']:.3f} of {gone['questions']} questions "
                 "declined with their paragraph left out"
+                + "".join(f"; {k} {v:.3f}" for k, v in gone["declined_by_split"].items())
             )
             print("threshold  declined(no gold)  A@1(gold present)")
             for line in gone["gold_present_confidences"]:
                 print(f"{line['threshold']:<9}  {line['declined']:<17}  {line['A@1']}")
     return 0
+
+
+async def fit(
+    args: argparse.Namespace,
+    settings: Settings,
+    embedder: Any,
+    engine: Engine,
+    pages: list[Page],
+    distractors: list[Page],
+    questions: list[Question],
+    key: str,
+) -> None:
+    """Fit, on the dev half only, the sentence ranking weights and the abstention model with
+    its threshold (the latter on the gold-present archive and the remove-gold ones); print them
+    to paste into ``bot.answer``."""
+    dev = [q for q in questions if q.article < args.dev_articles]
+    if not dev:
+        print("eval qa --fit: no questions in the dev half", file=sys.stderr)
+        return
+    rows, labels = [], []
+    present = []
+    for question in dev:
+        r, y = await candidate_rows(engine, question)
+        rows.append(r)
+        labels.append(y)
+        found = await abstention_row(engine, question)
+        if found is not None:
+            present.append(found)
+    weights = fit_logistic(np.vstack(rows), np.concatenate(labels))
+    print("ranking: " + json.dumps(dict(zip(FEATURES, np.round(weights, 3).tolist(), strict=True))))
+    print("WEIGHTS = " + repr(np.round(weights, 3).tolist()))
+    absent = []
+    async for paragraph_half, half_engine in half_archives(
+        settings, embedder, pages, distractors, args.cache or CACHE, key
+    ):
+        for question in dev:
+            if question.paragraph % 2 != paragraph_half:
+                found = await abstention_row(half_engine, question)
+                if found is not None:
+                    absent.append(found)
+    abstain, threshold = fit_abstention(present, absent, args.budget)
+    named = dict(zip(ABSTAIN_FEATURES, np.round(abstain, 3).tolist(), strict=True))
+    print(f"abstention ({len(present)} present, {len(absent)} absent): " + json.dumps(named))
+    print("ABSTAIN_WEIGHTS = " + repr(np.round(abstain, 3).tolist()))
+    print(f"ABSTAIN_BELOW = {threshold:.4f}")
 
 
 def _calibration(present: list[tuple[float, bool]], absent: list[float]) -> list[dict[str, float]]:
@@ -512,6 +600,31 @@ class ReusedVectors:
         return np.vstack([self._known.get(t, fresh.get(t)) for t in texts]).astype(np.float32)
 
 
+async def half_archives(
+    settings: Settings,
+    embedder: Any,
+    pages: list[Page],
+    distractors: list[Page],
+    cache: Path,
+    key: str,
+) -> AsyncIterator[tuple[int, Engine]]:
+    """Two engines, each over the distractors and half the paragraphs (alternating): the
+    questions of paragraph ``index % 2 != half`` have no gold in that half's archive."""
+    if embedder is None:
+        from index.embedder import load_embedder
+
+        embedder = load_embedder(settings.embed_model, settings.embed_device)
+    embedder = ReusedVectors(embedder, cache / f"{key}-full")
+    for half in (0, 1):
+        data_dir = cache / f"{key}-half{half}"
+        kept = [page for index, page in enumerate(pages) if index % 2 == half]
+        await build_archive(data_dir, distractors + kept, settings, embedder)
+        async with await Engine.open(
+            settings.model_copy(update={"data_dir": data_dir}), embedder=embedder
+        ) as engine:
+            yield half, engine
+
+
 async def remove_gold(
     args: argparse.Namespace,
     settings: Settings,
@@ -526,26 +639,22 @@ async def remove_gold(
     so its own paragraph is absent: the right answer is to decline."""
     declined = 0
     confidences: list[float] = []
-    if embedder is None:
-        from index.embedder import load_embedder
-
-        embedder = load_embedder(settings.embed_model, settings.embed_device)
-    embedder = ReusedVectors(embedder, cache / f"{key}-full")
-    for half in (0, 1):
-        data_dir = cache / f"{key}-half{half}"
-        kept = [page for index, page in enumerate(pages) if index % 2 == half]
-        await build_archive(data_dir, distractors + kept, settings, embedder)
-        async with await Engine.open(
-            settings.model_copy(update={"data_dir": data_dir}), embedder=embedder
-        ) as engine:
-            for question in questions:
-                if question.paragraph % 2 != half:
-                    answer = await engine.ask(question.text)
-                    declined += not answer.answered
-                    confidences.append(answer.confidence)
+    split = {"dev": [0, 0], "test": [0, 0]}
+    dev_articles: int | None = getattr(args, "dev_articles", None)
+    async for half, engine in half_archives(settings, embedder, pages, distractors, cache, key):
+        for question in questions:
+            if question.paragraph % 2 != half:
+                answer = await engine.ask(question.text)
+                declined += not answer.answered
+                confidences.append(answer.confidence)
+                if dev_articles is not None:
+                    which = split["dev" if question.article < dev_articles else "test"]
+                    which[0] += not answer.answered
+                    which[1] += 1
     return {
         "questions": len(questions),
         "declined": round(declined / max(len(questions), 1), 3),
+        "declined_by_split": {name: round(d / n, 3) for name, (d, n) in split.items() if n},
         "confidences": confidences,
     }
 
@@ -571,6 +680,12 @@ def register(
         "--no-baselines", dest="baselines", action="store_false", help="engine only"
     )
     parser.add_argument("--fit", action="store_true", help="fit the quote scorer on dev; print")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=0.015,
+        help="with --fit: the A@1 (dev, gold present) the abstention threshold may cost",
+    )
     parser.add_argument("--cache", type=Path, help=f"scratch archives (default {CACHE})")
     parser.set_defaults(handler=run_qa)
 

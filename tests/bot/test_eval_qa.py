@@ -6,10 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import settings_for
 
-from bot.evals.qa import run_qa
+from bot.answer import ABSTAIN_FEATURES
+from bot.evals.qa import fit_abstention, run_qa
 from index.embedder import HashEmbedder
 
 SQUAD = {
@@ -59,6 +61,7 @@ def _args(tmp_path: Path, **extra: object) -> argparse.Namespace:
         "split": "all",
         "baselines": True,
         "fit": False,
+        "budget": 0.015,
         "cache": tmp_path / "cache",
     }
     values.update(extra)
@@ -77,6 +80,42 @@ async def test_reports_engine_baselines_and_abstention(
     assert systems["engine"]["verbatim"] == 1.0
     assert systems["engine"]["recall@10"] == 1.0
     assert 0.0 <= report["remove_gold"]["declined"] <= 1.0
+    # One article: the dev half (the first articles // 2) is empty, all of it is test.
+    assert set(report["remove_gold"]["declined_by_split"]) == {"test"}
+
+
+async def test_fit_prints_ranking_and_abstention_models(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for(tmp_path / "unused")
+    # Two articles, so that the dev half (the first one) is not empty.
+    second = {"title": "Museum", "paragraphs": SQUAD["data"][0]["paragraphs"][::-1]}
+    data = tmp_path / "two.json"
+    data.write_text(json.dumps({"data": [*SQUAD["data"], second]}), encoding="utf-8")
+    assert await run_qa(_args(tmp_path, fit=True, data=data), settings, HashEmbedder()) == 0
+    out = capsys.readouterr().out
+    assert "WEIGHTS = [" in out
+    weights = next(line for line in out.splitlines() if line.startswith("ABSTAIN_WEIGHTS"))
+    assert len(json.loads(weights.split("=", 1)[1])) == len(ABSTAIN_FEATURES)
+    assert "ABSTAIN_BELOW = " in out
+
+
+def test_abstention_threshold_keeps_the_a1_budget() -> None:
+    """Confident right answers with the gold present, unconfident ones without: the fitted
+    threshold declines the absent ones and costs at most the budget of A@1."""
+    rng = np.random.default_rng(0)
+
+    def rows(centre: float, n: int) -> list[np.ndarray]:
+        return [np.r_[1.0, rng.normal(centre, 1.0, len(ABSTAIN_FEATURES) - 1)] for _ in range(n)]
+
+    present = [(row, True) for row in rows(2.0, 200)] + [(row, False) for row in rows(0.0, 20)]
+    absent = [(row, False) for row in rows(-2.0, 200)]
+    weights, threshold = fit_abstention(present, absent, budget=0.02)
+    confidence = 1 / (1 + np.exp(-np.array([r for r, _ in present]) @ weights))
+    right = np.array([ok for _, ok in present])
+    assert right.mean() - (right & (confidence >= threshold)).mean() <= 0.02
+    absent_confidence = 1 / (1 + np.exp(-np.array([r for r, _ in absent]) @ weights))
+    assert (absent_confidence < threshold).mean() > 0.9
 
 
 async def test_missing_data_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
