@@ -21,7 +21,18 @@ from bot.discord_app import (
     sync_commands,
 )
 from bot.engine import Engine
+from bot.settings import Settings
 from index.embedder import Embedder
+
+
+def _settings_against(fake: FakeDiscord, data_dir: Path) -> Settings:
+    """Settings for a bot with the test token, pointed at ``fake``."""
+    return settings_for(
+        data_dir,
+        discord_token=TOKEN,
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+    )
 
 
 async def test_no_global_sync_at_start_and_sync_commands_does_it(
@@ -32,12 +43,7 @@ async def test_no_global_sync_at_start_and_sync_commands_does_it(
         assert not fake.requests_matching("PUT", r"/applications/\d+/commands")
 
     async with FakeDiscord(expected_token=TOKEN) as fake:
-        settings = settings_for(
-            seeded_copy,
-            discord_token=TOKEN,
-            discord_api_base=fake.api_base,
-            discord_gateway_url=fake.gateway_url,
-        )
+        settings = _settings_against(fake, seeded_copy)
         async with await Engine.open(settings, embedder=model) as engine:
             assert await sync_commands(settings, engine) == 8
         [sync] = fake.requests_matching("PUT", r"/applications/\d+/commands")
@@ -114,12 +120,7 @@ async def test_discord_refusals_become_one_clear_sentence(
     seeded_copy: Path, model: Embedder, fake_options: dict, expected: str
 ) -> None:
     async with FakeDiscord(**fake_options) as fake:
-        settings = settings_for(
-            seeded_copy,
-            discord_token=TOKEN,
-            discord_api_base=fake.api_base,
-            discord_gateway_url=fake.gateway_url,
-        )
+        settings = _settings_against(fake, seeded_copy)
         async with await Engine.open(settings, embedder=model) as engine:
             with pytest.raises(DiscordRefused, match=expected) as refused:
                 await asyncio.wait_for(run_discord(settings, engine), timeout=30)
