@@ -83,6 +83,8 @@ class Archive:
         self._embedder = embedder
         self._model_checked = False
         self._total: int | None = None
+        # Passages admitted per filter (capped, see dense_search); dropped when _total is.
+        self._admitted: dict[SearchFilters, int] = {}
 
     @classmethod
     async def open(
@@ -150,7 +152,9 @@ class Archive:
     # --- writing -------------------------------------------------------------------------------
 
     async def save_document(self, document: DocumentRecord) -> SaveOutcome:
-        return await self.store.save_document(document)
+        outcome = await self.store.save_document(document)
+        self.changed()
+        return outcome
 
     async def sync_vectors(
         self, batch_size: int = 256, on_progress: Callable[[int], None] | None = None
@@ -209,7 +213,7 @@ class Archive:
         await asyncio.to_thread(self.vectors.upsert, ids, vectors, [p.metadata for p in pending])
         await self.store.save_vectors(ids, vectors, spans, sentences)
         await self.store.mark_embedded(ids)
-        self._total = None
+        self.changed()
 
     async def reconcile_vectors(self) -> tuple[int, int]:
         """Make chromadb hold exactly the passages SQLite holds, whatever happened before (a
@@ -251,6 +255,11 @@ class Archive:
         """Passage counts per term and the archive's passage count (for IDF)."""
         return await self.store.document_frequencies(terms), await self._passages_total()
 
+    def changed(self) -> None:
+        """Forget the cached counts: passages were added or removed."""
+        self._total = None
+        self._admitted.clear()
+
     async def _passages_total(self) -> int:
         # Cached per open archive, refreshed when vectors are synced: IDF and the common-term
         # cut-off need a magnitude, not an exact count.
@@ -265,7 +274,16 @@ class Archive:
         chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``)."""
         if filters.is_empty():
             return await asyncio.to_thread(self.vectors.query, vector, limit, filters)
-        admitted = await self.store.count_matching(filters)
+        admitted = self._admitted.get(filters)
+        if admitted is None:
+            # Capped just past the threshold: a broad filter needs no exact count, and counting
+            # half of 100k passages costs ~25 ms. Cached until this archive writes; a count gone
+            # stale (another process ingesting) only picks the slower strategy, never a wrong
+            # result: both read the passages as they are now.
+            admitted = await self.store.count_matching(filters, cap=EXACT_SEARCH_MAX + 1)
+            if len(self._admitted) >= 256:
+                self._admitted.clear()
+            self._admitted[filters] = admitted
         if admitted == 0:
             return []
         if admitted <= EXACT_SEARCH_MAX:
@@ -404,4 +422,4 @@ class VectorPipeline:
         await self.archive.store.mark_embedded(ids)
         self.timings.sqlite += time.perf_counter() - started
         self.timings.passages += len(ids)
-        self.archive._total = None
+        self.archive.changed()

@@ -692,12 +692,16 @@ class Store:
                 for pid, spans, blob in await cursor.fetchall()
             }
 
-    async def count_matching(self, filters: SearchFilters) -> int:
-        """How many passages a filter admits: decides between exact and over-fetched search."""
+    async def count_matching(self, filters: SearchFilters, cap: int | None = None) -> int:
+        """How many passages a filter admits (at most ``cap``, which bounds the cost for broad
+        filters): decides between exact and over-fetched search."""
         where, params = _filter_sql(filters)
+        limit = "" if cap is None else f" LIMIT {int(cap)}"
+        # the join only when a document column (site, date) is filtered on: it costs a lookup
+        # per passage counted
+        join = " JOIN documents d ON d.id = p.document_id" if "d." in where else ""
         sql = f"""
-            SELECT count(*) FROM passages p JOIN documents d ON d.id = p.document_id
-            WHERE 1{where}
+            SELECT count(*) FROM (SELECT 1 FROM passages p{join} WHERE 1{where}{limit})
         """
         async with self._db.execute(sql, params) as cursor:
             row = await cursor.fetchone()
@@ -721,12 +725,15 @@ class Store:
         if not passage_ids:
             return set()
         where, params = _filter_sql(filters)
-        marks = ",".join("?" * len(passage_ids))
+        # CROSS JOIN keeps the candidates as the outer loop: otherwise SQLite may walk a filter's
+        # index (half the archive for --kind comment) and test each row against the list.
         sql = f"""
-            SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id
-            WHERE p.id IN ({marks}){where}
+            SELECT p.id FROM json_each(?) AS c
+            CROSS JOIN passages p ON p.id = c.value
+            JOIN documents d ON d.id = p.document_id
+            WHERE 1{where}
         """
-        async with self._db.execute(sql, [*passage_ids, *params]) as cursor:
+        async with self._db.execute(sql, [json.dumps(list(passage_ids)), *params]) as cursor:
             return {row[0] for row in await cursor.fetchall()}
 
     async def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:

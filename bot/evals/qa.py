@@ -170,7 +170,8 @@ def _digest(*parts: object) -> str:
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, Path):
-            digest.update(part.read_bytes() if part.is_file() else str(part).encode())
+            # resolved: `make eval-qa` (../shared) and `make bench` must name the same archive
+            digest.update(part.read_bytes() if part.is_file() else str(part.resolve()).encode())
         else:
             digest.update(str(part).encode())
     return digest.hexdigest()[:16]
