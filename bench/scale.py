@@ -214,7 +214,9 @@ async def measure_ingest(args: argparse.Namespace) -> dict[str, Any]:
     with corpus.open("rb") as lines:
         for n, line in enumerate(lines):
             texts.extend(p.text for p in build_document(parse_line(line, str(n))).passages)
-    sample = texts[:: max(1, len(texts) // RAW_SAMPLE)][:RAW_SAMPLE]
+    # spread over the whole set (eval pages come first, generated ones after)
+    step = max(1, len(texts) / RAW_SAMPLE)
+    sample = [texts[int(i * step)] for i in range(min(RAW_SAMPLE, len(texts)))]
     await asyncio.to_thread(embedder.embed, sample[:64])  # warm the session
     before = await _raw_rate(embedder, sample)
     async with await Archive.open(data_dir, embedder=embedder) as archive:
