@@ -55,9 +55,12 @@ eval-qa: $(STAMP)
 			--remove-gold $(EVAL_QA_ARGS); \
 	else echo "eval-qa: $(EVAL)/qa/xquad.en.json not found: skipped"; fi
 
-## Ask latency at 100,000 passages (builds the archive once under build/bench; minutes).
+## Archive scale in one table: ingest of 10,000 passages against the raw model rate, ask latency
+## at 100,000 passages (builds that archive once under build/bench), disk per 100k, peak RSS.
+## BENCH_ARGS="--json", "--ingest-passages N", "--device cuda"; `python -m bench ask` for the
+## latency rows alone.
 bench: $(STAMP)
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench scale $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

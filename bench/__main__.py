@@ -10,6 +10,7 @@ from pathlib import Path
 from bench import (
     BENCHMARKS,
     ask_latency,  # noqa: F401  (registers "ask")
+    scale,  # noqa: F401  (registers "scale")
 )
 
 
@@ -17,7 +18,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run: {sorted(BENCHMARKS)}")
     parser.add_argument("--eval", type=Path, default=Path("../shared/eval"), help="shared data")
-    parser.add_argument("--passages", type=int, default=100_000, help="archive size")
+    parser.add_argument("--passages", type=int, default=100_000, help="ask latency archive size")
+    parser.add_argument(
+        "--ingest-passages", type=int, default=10_000, help="passages the scale bench ingests"
+    )
+    parser.add_argument("--device", help="embedding device (cpu, cuda); default: automatic")
+    parser.add_argument("--json", action="store_true", help="scale: the figures as JSON")
     parser.add_argument("--questions", type=int, default=200, help="asks per row")
     parser.add_argument("--cache", type=Path, default=Path("build/bench"), help="scratch")
     args = parser.parse_args()

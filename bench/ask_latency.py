@@ -33,6 +33,7 @@ from bot.settings import Settings
 from index.archive import Archive
 from index.models import CommentRecord, DocumentRecord, PassageRecord, SearchFilters, stable_id
 from index.text import sentence_spans
+from index.vector_codec import unpack
 
 PER_DOCUMENT = 10
 SITES = [f"Site {i}" for i in range(12)]
@@ -53,11 +54,9 @@ def _real_set(data_dir: Path) -> list[tuple[str, np.ndarray, list[tuple[int, int
     return [
         (
             text,
-            np.frombuffer(vector, dtype="<f2").astype(np.float32),
+            unpack(vector, 1)[0],
             [tuple(span) for span in json.loads(spans)],
-            np.frombuffer(vectors, dtype="<f2")
-            .astype(np.float32)
-            .reshape(len(json.loads(spans)), -1),
+            unpack(vectors, len(json.loads(spans))),
         )
         for text, vector, spans, vectors in rows
     ]
@@ -167,11 +166,15 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     ]
 
 
-async def ask_latency(args: argparse.Namespace) -> None:
+async def latency_rows(
+    args: argparse.Namespace,
+) -> tuple[Path, int, list[tuple[str, int, float, float, list[float]]]] | None:
+    """Build (once) the ``--passages`` archive and ask through the engine: the archive's
+    directory, its passage count, and per row (name, n, p50, p95, latencies). None when the
+    shared eval data is absent."""
     squad = args.eval / "qa" / "xquad.en.json"
     if not squad.is_file():
-        print(f"bench ask: {squad} not found: skipped")
-        return
+        return None
     pages, questions, _ = load_squad(squad)
     folders = [args.eval / "extraction" / "fundus", args.eval / "extraction" / "scrapinghub"]
     distractors = load_distractors(folders)
@@ -213,16 +216,24 @@ async def ask_latency(args: argparse.Namespace) -> None:
                 answer = await engine.ask(question.rstrip("?") + suffix + "?", replace(filters))
                 latencies.append(answer.latency_ms)
             p50, p95 = _percentiles(latencies)
-            lines.append((name, len(latencies), p50, p95))
+            lines.append((name, len(latencies), p50, p95, latencies))
+    return data_dir, int(stats["passages"]), lines
+
+
+async def ask_latency(args: argparse.Namespace) -> None:
+    measured = await latency_rows(args)
+    if measured is None:
+        print(f"bench ask: {args.eval / 'qa' / 'xquad.en.json'} not found: skipped")
+        return
+    _, passages, lines = measured
     print(
-        f"\nask latency, engine with the model loaded: {stats['passages']} passages "
-        f"({stats['comment_passages']} comments), {stats['vectors']} vectors\n"
+        f"\nask latency, engine with the model loaded: {passages} passages\n"
         "(archive = the eval-qa real set repeated with sentence order rotated and vectors "
         f"perturbed, sigma {NOISE}; see bench/ask_latency.py)\n"
     )
     width = max(len(line[0]) for line in lines)
     print(f"{'asks':<{width}}  {'n':>4}  {'p50 ms':>7}  {'p95 ms':>7}")
-    for name, n, p50, p95 in lines:
+    for name, n, p50, p95, _ in lines:
         print(f"{name:<{width}}  {n:>4}  {p50:>7.1f}  {p95:>7.1f}")
 
 

@@ -20,6 +20,12 @@ from index.text import Span, content_words, fold, sentence_spans, words
 MAX_QUOTES = 3
 # A run of adjacent chosen sentences becomes one quote of at most this many sentences.
 MAX_SENTENCES_PER_QUOTE = 2
+# Two adjacent chosen sentences merge only when the weaker has at least this share of the
+# stronger's probability: a quote is not padded with a neighbour that merely shares its topic
+# (pooled sentence vectors sit close to their passage's topic). A weaker neighbour can still be
+# a quote of its own. On 300 XQuAD-en questions, A@1/A@3: 0.853/0.927 with no floor (padding
+# counts as a hit), 0.847/0.923 at 0.2 and 0.3, 0.840/0.920 at 0.5.
+MERGE_FLOOR = 0.25
 # A further quote must reach this share of the best sentence's probability. Low on purpose:
 # on the dev half of XQuAD-en a further quote holds the answer often enough (A@3 0.941 with
 # 0.25, 0.959 with 0) that cutting it costs more than the odd weak third quote.
@@ -418,9 +424,11 @@ def _merge_adjacent(chosen: list[_Candidate], order: dict[tuple[str, Span], int]
         run = [group[0]]
         for candidate in group[1:]:
             previous = order[(run[-1].passage.passage_id, run[-1].span)]
+            weaker, stronger = sorted((run[-1].score, candidate.score))
             if (
                 order[(candidate.passage.passage_id, candidate.span)] == previous + 1
                 and len(run) < MAX_SENTENCES_PER_QUOTE
+                and weaker >= MERGE_FLOOR * stronger
             ):
                 run.append(candidate)
                 continue

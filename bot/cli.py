@@ -220,6 +220,38 @@ async def cmd_sync_commands(args: argparse.Namespace, settings: Settings) -> int
 # --- parser ------------------------------------------------------------------------------------
 
 
+def _bench_module() -> Any:
+    """The benchmarks live in the checkout's ``bench/`` (beside the package, not in it)."""
+    try:
+        from bench import scale
+    except ImportError:
+        root = Path(__file__).resolve().parents[1]
+        if not (root / "bench" / "scale.py").is_file():
+            return None
+        sys.path.insert(0, str(root))
+        from bench import scale
+    return scale
+
+
+async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    scale = _bench_module()
+    if scale is None:
+        print("archivist bench: run it from a checkout of archivist", file=sys.stderr)
+        return 2
+    await scale.scale(
+        argparse.Namespace(
+            eval=args.eval,
+            passages=args.latency_passages,
+            ingest_passages=args.passages,
+            questions=args.questions,
+            cache=args.cache,
+            device=args.device,
+            json=args.json,
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -305,6 +337,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest PATH first if the archive is empty",
     )
     run.set_defaults(handler=cmd_run)
+
+    bench = commands.add_parser(
+        "bench",
+        parents=[common, as_json],
+        help="ingest throughput, ask latency, disk and memory at archive scale",
+    )
+    bench.add_argument("--passages", type=int, default=10_000, help="passages to ingest")
+    bench.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
+    bench.add_argument(
+        "--latency-passages", type=int, default=100_000, help="archive size for ask latency"
+    )
+    bench.add_argument("--questions", type=int, default=200, help="asks per latency row")
+    bench.add_argument("--eval", type=Path, default=Path("../shared/eval"), help="shared data")
+    bench.add_argument("--cache", type=Path, default=Path("build/bench"), help="scratch")
+    bench.set_defaults(handler=cmd_bench)
 
     sync = commands.add_parser(
         "sync-commands", parents=[common], help="register the Discord slash commands globally"

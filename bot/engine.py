@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -26,6 +27,12 @@ NEIGHBOURS = 2
 
 _ABOUT_READERS = re.compile(r"\b(readers?|comments?|commenters?|commented)\b", re.IGNORECASE)
 _ABOUT_ARTICLE = re.compile(r"\b(the article|the report|the outlet|reported)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8192)
+def _author_pattern(author: str) -> re.Pattern[str]:
+    # Folding and compiling 400 readers' names on every ask cost ~3 ms at 100k passages.
+    return re.compile(rf"\b{re.escape(fold(author))}\b")
 
 
 class NotFound(LookupError):
@@ -69,7 +76,7 @@ class Engine:
         if filters.author is None:
             folded = fold(question)
             for author in await self.archive.store.authors():
-                if len(author) >= 3 and re.search(rf"\b{re.escape(fold(author))}\b", folded):
+                if len(author) >= 3 and _author_pattern(author).search(folded):
                     filters = replace(filters, author=author)
                     break
         if filters.kind is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ import numpy as np
 from index.embedder import Backend, Embedder, load_embedder
 from index.models import DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
-from index.store import SaveOutcome, Store
+from index.store import PendingPassage, SaveOutcome, Store
 from index.text import content_words, sentence_spans
+from index.vector_codec import unpack, unpack_rows
 from index.vectors import VectorIndex
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -30,6 +32,8 @@ CANDIDATES = 50
 # Filtered dense search: chromadb's `where` scans every vector (~100 ms at 100k), so a filter
 # admitting at most this many passages is scored exactly from the float16 copies in SQLite, and
 # a broader one over-fetches unfiltered neighbours from chromadb and keeps the admitted ones.
+# (5,000 would save ~10 ms on 7-8% filters at 100k, but over-fetching for a one-year filter kept
+# only 72% of the exact top-10 on the bench archive.)
 EXACT_SEARCH_MAX = 12_000
 OVERFETCH_MAX = 1_000
 # Terms in more than this share of passages are left out of the FTS5 query when others remain:
@@ -81,6 +85,8 @@ class Archive:
         self._embedder = embedder
         self._model_checked = False
         self._total: int | None = None
+        # Passages admitted per filter (capped, see dense_search); dropped when _total is.
+        self._admitted: dict[SearchFilters, int] = {}
 
     @classmethod
     async def open(
@@ -168,7 +174,9 @@ class Archive:
     # --- writing -------------------------------------------------------------------------------
 
     async def save_document(self, document: DocumentRecord) -> SaveOutcome:
-        return await self.store.save_document(document)
+        outcome = await self.store.save_document(document)
+        self.changed()
+        return outcome
 
     async def sync_vectors(
         self, batch_size: int = 256, on_progress: Callable[[int], None] | None = None
@@ -181,34 +189,53 @@ class Archive:
             await self.store.clear_deletions(stale)
         written = 0
         while pending := await self.store.pending_passages(batch_size):
-            vectors = await self.embed([p.text for p in pending])
-            ids = [p.passage_id for p in pending]
-            await asyncio.to_thread(
-                self.vectors.upsert, ids, vectors, [p.metadata for p in pending]
-            )
-            await self._save_sentence_vectors(pending, vectors)
-            await self.store.mark_embedded(ids)
-            self._total = None
-            written += len(ids)
+            vectors, spans, sentences = await self.embed_passages([p.text for p in pending])
+            await self.write_vectors(pending, vectors, spans, sentences)
+            written += len(pending)
             if on_progress:
                 on_progress(written)
         return written
 
-    async def _save_sentence_vectors(self, pending: list[Any], vectors: np.ndarray) -> None:
-        """Embed every sentence of the passages once, at sync, so answering embeds only the
-        question (embedding ~40 candidate sentences per ask costs ~100 ms on two cores)."""
-        spans = [[(s.start, s.end) for s in sentence_spans(p.text)] for p in pending]
-        texts = [
-            p.text[a:b]
-            for p, passage_spans in zip(pending, spans, strict=True)
+    async def embed_passages(
+        self, texts: list[str]
+    ) -> tuple[np.ndarray, list[list[tuple[int, int]]], list[np.ndarray]]:
+        """Passage vectors, sentence spans and sentence vectors, computed once at sync so an ask
+        embeds only the question (embedding ~40 candidate sentences per ask costs ~100 ms on two
+        cores). An embedder that can (ONNX) pools the sentence vectors from the passages' own
+        forward pass; others embed each sentence again."""
+        embedder = await self.embedder()
+        spans = [[(s.start, s.end) for s in sentence_spans(text)] for text in texts]
+        with_sentences = getattr(embedder, "embed_with_sentences", None)
+        if with_sentences is not None:
+            vectors, sentences = await asyncio.to_thread(with_sentences, texts, spans)
+            return vectors, spans, sentences
+        vectors = await asyncio.to_thread(embedder.embed, texts)
+        pieces = [
+            text[a:b]
+            for text, passage_spans in zip(texts, spans, strict=True)
             for a, b in passage_spans
         ]
-        flat = await self.embed(texts)
-        per_passage, offset = [], 0
+        flat = await asyncio.to_thread(embedder.embed, pieces) if pieces else vectors[:0]
+        sentences, offset = [], 0
         for passage_spans in spans:
-            per_passage.append(flat[offset : offset + len(passage_spans)])
+            sentences.append(flat[offset : offset + len(passage_spans)])
             offset += len(passage_spans)
-        await self.store.save_vectors([p.passage_id for p in pending], vectors, spans, per_passage)
+        return vectors, spans, sentences
+
+    async def write_vectors(
+        self,
+        pending: list[PendingPassage],
+        vectors: np.ndarray,
+        spans: list[list[tuple[int, int]]],
+        sentences: list[np.ndarray],
+    ) -> None:
+        """Store embedded passages: chromadb first, then SQLite's copies and the embedded mark
+        (a crash between the two is repaired by ``reconcile_vectors``)."""
+        ids = [p.passage_id for p in pending]
+        await asyncio.to_thread(self.vectors.upsert, ids, vectors, [p.metadata for p in pending])
+        await self.store.save_vectors(ids, vectors, spans, sentences)
+        await self.store.mark_embedded(ids)
+        self.changed()
 
     async def reconcile_vectors(self) -> tuple[int, int]:
         """Make chromadb hold exactly the passages SQLite holds, whatever happened before (a
@@ -233,12 +260,7 @@ class Archive:
         """Sentence spans and vectors (float32) stored at sync, for the passages that have them."""
         stored = await self.store.sentence_vectors(passage_ids)
         return {
-            pid: (
-                spans,
-                np.frombuffer(blob, dtype="<f2").astype(np.float32).reshape(len(spans), -1),
-            )
-            for pid, (spans, blob) in stored.items()
-            if spans
+            pid: (spans, unpack(blob, len(spans))) for pid, (spans, blob) in stored.items() if spans
         }
 
     async def lexical_terms(self, query: str) -> list[str]:
@@ -255,6 +277,11 @@ class Archive:
         """Passage counts per term and the archive's passage count (for IDF)."""
         return await self.store.document_frequencies(terms), await self._passages_total()
 
+    def changed(self) -> None:
+        """Forget the cached counts: passages were added or removed."""
+        self._total = None
+        self._admitted.clear()
+
     async def _passages_total(self) -> int:
         # Cached per open archive, refreshed when vectors are synced: IDF and the common-term
         # cut-off need a magnitude, not an exact count.
@@ -269,14 +296,22 @@ class Archive:
         chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``)."""
         if filters.is_empty():
             return await asyncio.to_thread(self.vectors.query, vector, limit, filters)
-        admitted = await self.store.count_matching(filters)
+        admitted = self._admitted.get(filters)
+        if admitted is None:
+            # Capped just past the threshold: a broad filter needs no exact count, and counting
+            # half of 100k passages costs ~25 ms. Cached until this archive writes; a count gone
+            # stale (another process ingesting) only picks the slower strategy, never a wrong
+            # result: both read the passages as they are now.
+            admitted = await self.store.count_matching(filters, cap=EXACT_SEARCH_MAX + 1)
+            if len(self._admitted) >= 256:
+                self._admitted.clear()
+            self._admitted[filters] = admitted
         if admitted == 0:
             return []
         if admitted <= EXACT_SEARCH_MAX:
-            ids, blob = await self.store.vectors_matching(filters)
+            ids, blobs = await self.store.vectors_matching(filters)
             if ids:
-                matrix = np.frombuffer(blob, dtype="<f2").reshape(len(ids), -1)
-                scores = matrix.astype(np.float32) @ vector.astype(np.float32)
+                scores = unpack_rows(blobs) @ vector.astype(np.float32)
                 top = np.argsort(-scores)[:limit]
                 return [(ids[i], float(scores[i])) for i in top]
             # An archive synced before SQLite kept vectors: let chromadb filter.
@@ -335,3 +370,78 @@ class Archive:
             last_ingest=await self.store.last_ingest(),
             **counts,
         )
+
+
+@dataclass(slots=True)
+class SyncTimings:
+    """Busy seconds of each stage of a ``VectorPipeline`` (they overlap in wall time)."""
+
+    embed: float = 0.0
+    chroma: float = 0.0
+    sqlite: float = 0.0
+    passages: int = 0
+
+
+class VectorPipeline:
+    """Embeds pending passages in a worker thread while the caller keeps reading and saving
+    pages, and writes chromadb in another: on two cores the model is the bound, so everything
+    else has to happen beside it, not between its batches.
+
+    One batch is embedded at a time; ``feed`` first lands the batch in flight (SQLite copies and
+    the embedded mark, chromadb in the background) so the next ``pending_passages`` never
+    returns a passage twice. A passage is marked embedded before chromadb has its vector; a
+    run killed in between leaves it missing there, which ``reconcile_vectors`` (at the start of
+    every ingest) finds and queues again. ``finish`` lands everything; call
+    ``Archive.sync_vectors`` after it for deletions and stragglers.
+    """
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.timings = SyncTimings()
+        self._embedding: tuple[list[PendingPassage], asyncio.Task[Any]] | None = None
+        self._chroma: asyncio.Task[None] | None = None
+
+    async def feed(self, limit: int) -> int:
+        """Start embedding up to ``limit`` pending passages; returns how many."""
+        await self._land()
+        pending = await self.archive.store.pending_passages(limit)
+        if pending:
+            task = asyncio.create_task(self._embed([p.text for p in pending]))
+            self._embedding = (pending, task)
+        return len(pending)
+
+    async def finish(self) -> None:
+        await self._land()
+        if self._chroma is not None:
+            chroma, self._chroma = self._chroma, None
+            await chroma
+
+    async def _embed(self, texts: list[str]) -> tuple[Any, Any, Any]:
+        started = time.perf_counter()
+        result = await self.archive.embed_passages(texts)
+        self.timings.embed += time.perf_counter() - started
+        return result
+
+    def _upsert(self, ids: list[str], vectors: np.ndarray, metadata: list[Any]) -> None:
+        started = time.perf_counter()
+        self.archive.vectors.upsert(ids, vectors, metadata)
+        self.timings.chroma += time.perf_counter() - started
+
+    async def _land(self) -> None:
+        if self._embedding is None:
+            return
+        (pending, task), self._embedding = self._embedding, None
+        vectors, spans, sentences = await task
+        ids = [p.passage_id for p in pending]
+        if self._chroma is not None:  # one chromadb batch in flight at a time
+            chroma, self._chroma = self._chroma, None
+            await chroma
+        self._chroma = asyncio.create_task(
+            asyncio.to_thread(self._upsert, ids, vectors, [p.metadata for p in pending])
+        )
+        started = time.perf_counter()
+        await self.archive.store.save_vectors(ids, vectors, spans, sentences)
+        await self.archive.store.mark_embedded(ids)
+        self.timings.sqlite += time.perf_counter() - started
+        self.timings.passages += len(ids)
+        self.archive.changed()

@@ -36,6 +36,10 @@ PROBES = [
 ]
 MIN_PROBE_COSINE = 0.9999
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# The pooled, normalised vector and the token embeddings it was pooled from: sentence vectors
+# are pooled from the tokens of their span in the passage's own forward pass (no extra model
+# work at ingest). Part of the cache key: graphs exported before had only "embedding".
+OUTPUTS = ("embedding", "tokens")
 
 
 class NotExportable(Exception):
@@ -78,6 +82,7 @@ def _cache_key(model_dir: Path) -> str:
 
     weights = sorted(model_dir.glob("*.safetensors")) + sorted(model_dir.glob("*.bin"))
     parts = [str(model_dir.resolve()), importlib.metadata.version("torch"), str(OPSET)]
+    parts += list(OUTPUTS)
     parts += [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -103,7 +108,7 @@ def _export(model_dir: Path, target: Path, max_length: int) -> None:
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1), hidden
 
     tokenizer = _tokenizer(model_dir, max_length)
     example = _encode(tokenizer, PROBES[:2])
@@ -119,9 +124,9 @@ def _export(model_dir: Path, target: Path, max_length: int) -> None:
                 tuple(torch.from_numpy(example[name]) for name in INPUTS),
                 str(staged),
                 input_names=list(INPUTS),
-                output_names=["embedding"],
+                output_names=list(OUTPUTS),
                 dynamic_axes={name: {0: "batch", 1: "tokens"} for name in INPUTS}
-                | {"embedding": {0: "batch"}},
+                | {"embedding": {0: "batch"}, "tokens": {0: "batch", 1: "tokens"}},
                 opset_version=OPSET,
                 dynamo=False,  # the TorchScript exporter needs no onnxscript
             )
@@ -147,7 +152,10 @@ def _tokenizer(model_dir: Path, max_length: int):  # type: ignore[no-untyped-def
 
 
 def _encode(tokenizer, texts: list[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
-    encodings = tokenizer.encode_batch(texts)
+    return _arrays(tokenizer.encode_batch(texts))
+
+
+def _arrays(encodings) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
     return {
         "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
         "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
@@ -165,7 +173,7 @@ def _session(path: Path):  # type: ignore[no-untyped-def]
 
 
 def _run(session, tokenizer, texts: list[str]) -> np.ndarray:  # type: ignore[no-untyped-def]
-    return np.asarray(session.run(None, _encode(tokenizer, texts))[0], dtype=np.float32)
+    return np.asarray(session.run(["embedding"], _encode(tokenizer, texts))[0], dtype=np.float32)
 
 
 class OnnxEmbedder:
@@ -194,3 +202,46 @@ class OnnxEmbedder:
             batch = order[start : start + self._batch_size]
             vectors[batch] = _run(self._session, self._tokenizer, [texts[i] for i in batch])
         return vectors
+
+    def embed_with_sentences(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and, per passage, one vector per sentence span ``(start, end)``.
+
+        A sentence's vector is the normalised mean of the token embeddings inside its span,
+        taken from the passage's own forward pass: embedding every sentence again would cost
+        about four times the model work of the passages. A sentence with no token there (cut
+        off by the model's length limit) is embedded on its own.
+        """
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
+        missing: list[tuple[int, int]] = []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
+            inputs = _arrays(encodings)
+            pooled, tokens = self._session.run(list(OUTPUTS), inputs)
+            vectors[batch] = pooled
+            for row, i in enumerate(batch):
+                if not spans[i]:
+                    continue
+                offsets = np.asarray(encodings[row].offsets, dtype=np.int64).reshape(-1, 2)
+                # special tokens and padding have empty offsets
+                real = (offsets[:, 1] > offsets[:, 0]) & (inputs["attention_mask"][row] > 0)
+                bounds = np.asarray(spans[i], dtype=np.int64)
+                member = (
+                    real[None, :]
+                    & (offsets[None, :, 0] >= bounds[:, :1])
+                    & (offsets[None, :, 0] < bounds[:, 1:])
+                )
+                sums = member.astype(np.float32) @ tokens[row]
+                norms = np.linalg.norm(sums, axis=1)
+                for j in np.flatnonzero(norms == 0):
+                    missing.append((i, int(j)))
+                sentences[i] = sums / np.maximum(norms, 1e-12)[:, None]
+        if missing:
+            alone = self.embed([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
+            for (i, j), vector in zip(missing, alone, strict=True):
+                sentences[i][j] = vector
+        return vectors, sentences

@@ -173,6 +173,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (thread_id, turn)
     );
     """,
+    # Filters compare site and author case-insensitively; indexes in that collation let SQLite
+    # use them (a site filter scanned every passage: ~60 ms at 100k).
+    """
+    CREATE INDEX documents_site_nocase ON documents(site COLLATE NOCASE);
+    CREATE INDEX passages_author_nocase ON passages(author COLLATE NOCASE)
+        WHERE author IS NOT NULL;
+    """,
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from index.models import (
     date_as_int,
 )
 from index.schema import migrate
+from index.vector_codec import pack
 
 SaveOutcome = Literal["added", "updated", "unchanged"]
 
@@ -71,6 +73,20 @@ def simhash_bands(simhash: int) -> list[tuple[int, int]]:
     """The four 16-bit bands of a 64-bit simhash (stored signed, as SQLite integers are)."""
     unsigned = simhash & 0xFFFFFFFFFFFFFFFF
     return [(band, (unsigned >> (16 * band)) & 0xFFFF) for band in range(4)]
+
+
+def _squeeze(text: str) -> str | bytes:
+    """Page bodies and comment texts repeat what the passages hold (the passages are slices of
+    them), and are read only to show a whole document: kept zlib-compressed (a BLOB in the
+    TEXT column; rows written before stay text), they take about a third of the room."""
+    if len(text) < 256:
+        return text
+    packed = zlib.compress(text.encode("utf-8"), 6)
+    return packed if len(packed) < len(text) else text
+
+
+def _unsqueeze(value: str | bytes) -> str:
+    return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
 
 
 def _passage(row: Sequence[Any]) -> Passage:
@@ -131,7 +147,7 @@ class Store:
                         c.author,
                         c.published,
                         c.parent,
-                        c.text,
+                        _squeeze(c.text),
                     )
                     for c in document.comments
                 ],
@@ -233,7 +249,7 @@ class Store:
                 date_as_int(document.published),
                 int(document.published_inferred),
                 json.dumps(document.authors),
-                document.body,
+                _squeeze(document.body),
                 _now(),
             ),
         )
@@ -352,7 +368,7 @@ class Store:
                     "author": c[1],
                     "published": c[2],
                     "parent": c[3],
-                    "text": c[4],
+                    "text": _unsqueeze(c[4]),
                 }
                 for c in await cursor.fetchall()
             ]
@@ -369,7 +385,7 @@ class Store:
             "published": row[5],
             "published_inferred": bool(row[6]),
             "authors": json.loads(row[7]),
-            "body": row[8],
+            "body": _unsqueeze(row[8]),
             "comments": comments,
             "passage_ids": passage_ids,
         }
@@ -494,7 +510,7 @@ class Store:
         async with self._db.execute(
             "SELECT text FROM comments WHERE document_id = ? ORDER BY position", (document_id,)
         ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+            return [_unsqueeze(row[0]) for row in await cursor.fetchall()]
 
     async def alias(self, identity: str) -> tuple[str, str, str] | None:
         """A page linked to another document: ``(document_id, content_hash, source)``."""
@@ -640,20 +656,18 @@ class Store:
         sentence_spans: Sequence[Sequence[tuple[int, int]]],
         sentence_vectors: Sequence[Any],
     ) -> None:
-        """Store float16 copies of each passage's vector and of its sentences' vectors."""
+        """Store int8 copies (``index.vector_codec``) of each passage's vector and of its
+        sentences' vectors."""
         await self._db.executemany(
             "INSERT OR REPLACE INTO passage_vectors (seq, vector)"
             " SELECT seq, ? FROM passages WHERE id = ?",
-            [
-                (vector.astype("<f2").tobytes(), pid)
-                for pid, vector in zip(passage_ids, passage_vectors, strict=True)
-            ],
+            [(pack(vector), pid) for pid, vector in zip(passage_ids, passage_vectors, strict=True)],
         )
         await self._db.executemany(
             "INSERT OR REPLACE INTO sentence_vectors (seq, spans, vectors)"
             " SELECT seq, ?, ? FROM passages WHERE id = ?",
             [
-                (json.dumps([list(s) for s in spans]), vectors.astype("<f2").tobytes(), pid)
+                (json.dumps([list(s) for s in spans]), pack(vectors), pid)
                 for pid, spans, vectors in zip(
                     passage_ids, sentence_spans, sentence_vectors, strict=True
                 )
@@ -664,7 +678,7 @@ class Store:
     async def sentence_vectors(
         self, passage_ids: Sequence[str]
     ) -> dict[str, tuple[list[tuple[int, int]], bytes]]:
-        """Sentence spans and their float16 vectors (raw bytes) for the passages that have them."""
+        """Sentence spans and their packed vectors (raw bytes) for the passages that have them."""
         if not passage_ids:
             return {}
         marks = ",".join("?" * len(passage_ids))
@@ -678,19 +692,23 @@ class Store:
                 for pid, spans, blob in await cursor.fetchall()
             }
 
-    async def count_matching(self, filters: SearchFilters) -> int:
-        """How many passages a filter admits: decides between exact and over-fetched search."""
+    async def count_matching(self, filters: SearchFilters, cap: int | None = None) -> int:
+        """How many passages a filter admits (at most ``cap``, which bounds the cost for broad
+        filters): decides between exact and over-fetched search."""
         where, params = _filter_sql(filters)
+        limit = "" if cap is None else f" LIMIT {int(cap)}"
+        # the join only when a document column (site, date) is filtered on: it costs a lookup
+        # per passage counted
+        join = " JOIN documents d ON d.id = p.document_id" if "d." in where else ""
         sql = f"""
-            SELECT count(*) FROM passages p JOIN documents d ON d.id = p.document_id
-            WHERE 1{where}
+            SELECT count(*) FROM (SELECT 1 FROM passages p{join} WHERE 1{where}{limit})
         """
         async with self._db.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def vectors_matching(self, filters: SearchFilters) -> tuple[list[str], bytes]:
-        """Ids and concatenated float16 vectors of every embedded passage the filter admits."""
+    async def vectors_matching(self, filters: SearchFilters) -> tuple[list[str], list[bytes]]:
+        """Ids and packed vectors of every embedded passage the filter admits."""
         where, params = _filter_sql(filters)
         sql = f"""
             SELECT p.id, v.vector FROM passages p
@@ -700,19 +718,22 @@ class Store:
         """
         async with self._db.execute(sql, params) as cursor:
             rows = await cursor.fetchall()
-        return [row[0] for row in rows], b"".join(row[1] for row in rows)
+        return [row[0] for row in rows], [row[1] for row in rows]
 
     async def admitted(self, passage_ids: Sequence[str], filters: SearchFilters) -> set[str]:
         """Which of ``passage_ids`` the filter admits."""
         if not passage_ids:
             return set()
         where, params = _filter_sql(filters)
-        marks = ",".join("?" * len(passage_ids))
+        # CROSS JOIN keeps the candidates as the outer loop: otherwise SQLite may walk a filter's
+        # index (half the archive for --kind comment) and test each row against the list.
         sql = f"""
-            SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id
-            WHERE p.id IN ({marks}){where}
+            SELECT p.id FROM json_each(?) AS c
+            CROSS JOIN passages p ON p.id = c.value
+            JOIN documents d ON d.id = p.document_id
+            WHERE 1{where}
         """
-        async with self._db.execute(sql, [*passage_ids, *params]) as cursor:
+        async with self._db.execute(sql, [json.dumps(list(passage_ids)), *params]) as cursor:
             return {row[0] for row in await cursor.fetchall()}
 
     async def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:

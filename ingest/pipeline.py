@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from index.archive import Archive
+from index.archive import Archive, VectorPipeline
 from index.models import DocumentRecord
 from ingest.chunking import ChunkSizes, build_document
 from ingest.dedupe import Fingerprints, fingerprints, is_duplicate
@@ -58,6 +58,11 @@ class IngestReport:
     vectors_written: int = 0
     vectors_repaired: int = 0  # orphans deleted and missing vectors re-queued at the start
     seconds: float = 0.0
+    # Busy seconds per stage (reading and chunking, the model, SQLite and chromadb writes);
+    # they overlap in wall time, since the model runs beside the rest.
+    parse_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    write_seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)
 
@@ -187,7 +192,8 @@ class _Run:
         self.pending = 0
         self.files_total = 0
         self.files_done = 0
-        self.embed_seconds = 0.0
+        self.vectors = VectorPipeline(archive)
+        self.started = time.perf_counter()
         self.seen_identities: set[str] = set()
 
     def skip(self, path: str, reason: str, warning: bool = False) -> None:
@@ -206,25 +212,33 @@ class _Run:
                     pages=report.pages_ingested,
                     passages=report.passages_added,
                     vectors=report.vectors_written,
-                    vectors_per_second=(
-                        report.vectors_written / self.embed_seconds if self.embed_seconds else 0.0
-                    ),
+                    vectors_per_second=report.vectors_written
+                    / max(time.perf_counter() - self.started, 1e-9),
                 )
             )
 
     async def sync(self, force: bool = False) -> None:
-        """Embed what SQLite holds and chromadb does not, every ``batch_size`` passages."""
+        """Every ``batch_size`` new passages, start embedding them beside the reading (see
+        ``VectorPipeline``); ``force`` (the end of the run) lands everything and then brings
+        chromadb fully in line (deletions, anything left over)."""
         if not force and self.pending < self.batch_size:
             return
-        started = time.perf_counter()
-        base = self.report.vectors_written
+        if not force:
+            await self.vectors.feed(self.pending)
+            self.pending = 0
+            self.report.vectors_written = self.vectors.timings.passages
+            self.progress()
+            return
+        await self.vectors.finish()
+        base = self.vectors.timings.passages
 
         def progressed(written: int) -> None:
             self.report.vectors_written = base + written
             self.progress()
 
+        started = time.perf_counter()
         written = await self.archive.sync_vectors(self.batch_size, on_progress=progressed)
-        self.embed_seconds += time.perf_counter() - started
+        self.vectors.timings.embed += time.perf_counter() - started
         self.report.vectors_written = base + written
         self.pending = 0
         self.progress()
@@ -248,7 +262,7 @@ class _Run:
         pages = 0
         complete = True
         try:
-            while (step := await asyncio.to_thread(_next_item, items, self.sizes)) is not _DONE:
+            while (step := await self._parse(items)) is not _DONE:
                 item, document, prints = step  # type: ignore[misc]
                 if isinstance(item, Notice):
                     complete = complete and not item.warning
@@ -258,7 +272,9 @@ class _Run:
                 if not document.passages:
                     self.skip(item.origin, "no text to index")
                     continue
+                saving = time.perf_counter()
                 await self.save(item, document, prints, source)
+                self.report.write_seconds += time.perf_counter() - saving
                 pages += 1
                 await self.sync()
         except UnreadableFile as error:
@@ -269,6 +285,13 @@ class _Run:
             return
         if complete:
             await self.store.record_file(source, digest, pages)
+
+    async def _parse(self, items: Iterator[Page | Notice]) -> Any:
+        started = time.perf_counter()
+        try:
+            return await asyncio.to_thread(_next_item, items, self.sizes)
+        finally:
+            self.report.parse_seconds += time.perf_counter() - started
 
     async def save(
         self, page: Page, document: DocumentRecord, prints: Fingerprints, source: str
@@ -404,6 +427,10 @@ async def ingest_paths(
         run.progress()
 
     await run.sync(force=True)
+    timings = run.vectors.timings
+    report.embed_seconds = round(timings.embed, 3)
+    report.write_seconds = round(report.write_seconds + timings.sqlite + timings.chroma, 3)
+    report.parse_seconds = round(report.parse_seconds, 3)
     report.seconds = round(time.perf_counter() - started, 3)
     await archive.store.finish_run(run_id, report.as_dict())
     return report

@@ -55,6 +55,7 @@ from index.models import Hit, SearchFilters
 from index.schema import MIGRATIONS
 from index.search import reciprocal_rank_fusion
 from index.text import content_words, words
+from index.vector_codec import unpack
 from ingest.chunking import build_document
 from ingest.page import Page
 
@@ -170,14 +171,15 @@ def load_distractors(folders: list[Path]) -> list[Page]:
 
 def cache_key(data: Path, distractors: list[Path], settings: Settings) -> str:
     """Names the scratch archives: same files, model and schema, same archive."""
-    return _digest(data, *sorted(distractors), settings.embed_model, len(MIGRATIONS), "v1")
+    return _digest(data, *sorted(distractors), settings.embed_model, len(MIGRATIONS), "v2")
 
 
 def _digest(*parts: object) -> str:
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, Path):
-            digest.update(part.read_bytes() if part.is_file() else str(part).encode())
+            # resolved: `make eval-qa` (../shared) and `make bench` must name the same archive
+            digest.update(part.read_bytes() if part.is_file() else str(part.resolve()).encode())
         else:
             digest.update(str(part).encode())
     return digest.hexdigest()[:16]
@@ -566,7 +568,7 @@ def _calibration(present: list[tuple[float, bool]], absent: list[float]) -> list
 
 
 class ReusedVectors:
-    """An embedder that answers from vectors an archive already holds (float16 copies of the
+    """An embedder that answers from vectors an archive already holds (the SQLite copies of the
     passage and sentence vectors) and asks the real model only for new texts: the half
     archives of ``--remove-gold`` hold the same passages as the full one, so they are not
     embedded again."""
@@ -584,10 +586,10 @@ class ReusedVectors:
                        JOIN passage_vectors v ON v.seq = p.seq
                        JOIN sentence_vectors s ON s.seq = p.seq"""
             for text, vector, spans, vectors in db.execute(query):
-                self._known[text] = np.frombuffer(vector, dtype="<f2").astype(np.float32)
+                self._known[text] = unpack(vector, 1)[0]
                 offsets = json.loads(spans)
-                rows = np.frombuffer(vectors, dtype="<f2").astype(np.float32)
-                for (start, end), row in zip(offsets, rows.reshape(len(offsets), -1), strict=True):
+                rows = unpack(vectors, len(offsets))
+                for (start, end), row in zip(offsets, rows, strict=True):
                     self._known[text[start:end]] = row
         finally:
             db.close()

@@ -1,0 +1,98 @@
+"""Vectors kept in SQLite: int8 packing, legacy float16 blobs, and sentence vectors pooled from
+the passage's own forward pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.text import sentence_spans
+from index.vector_codec import pack, unpack, unpack_rows
+
+
+def _unit(rows: int, dimension: int = 384, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((rows, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_int8_blobs_keep_cosines_and_are_a_quarter_of_float32() -> None:
+    vectors = _unit(7)
+    blob = pack(vectors)
+    assert len(blob) == 1 + 7 * (4 + 384)
+    decoded = unpack(blob, 7)
+    assert decoded.shape == (7, 384)
+    query = _unit(1, seed=1)[0]
+    assert np.max(np.abs(decoded @ query - vectors @ query)) < 3e-3
+    assert np.allclose(unpack_rows([pack(v) for v in vectors]), decoded)
+
+
+def test_float16_blobs_of_older_archives_still_decode() -> None:
+    vectors = _unit(3, dimension=64)
+    assert np.allclose(unpack(vectors.astype("<f2").tobytes(), 3), vectors, atol=1e-3)
+    rows = [v.astype("<f2").tobytes() for v in vectors]
+    assert np.allclose(unpack_rows(rows), vectors, atol=1e-3)
+    # an archive mixing both (synced partly before, partly after) decodes row by row
+    mixed = unpack_rows([rows[0], pack(vectors[1]), rows[2]])
+    assert np.allclose(mixed, vectors, atol=1e-2)
+
+
+def test_zero_vectors_and_odd_dimensions() -> None:
+    assert np.allclose(unpack(pack(np.zeros((2, 8))), 2), 0.0)
+    with pytest.raises(ValueError):
+        pack(np.ones((1, 5)))
+
+
+PASSAGE = (
+    "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years. "
+    "The Panthers finished the regular season with a 15–1 record. "
+    "Government forces took the east of the city in December 2016."
+)
+
+
+def test_sentence_vectors_come_from_the_passage_pass(model) -> None:
+    spans = [(s.start, s.end) for s in sentence_spans(PASSAGE)]
+    long = "word " * 400 + "The last sentence is past the model's limit."
+    long_spans = [(0, 1999), (2000, len(long))]
+    vectors, sentences = model.embed_with_sentences([PASSAGE, long, "x"], [spans, long_spans, []])
+    assert np.allclose(vectors, model.embed([PASSAGE, long, "x"]), atol=1e-5)
+    assert [s.shape for s in sentences] == [(3, 384), (2, 384), (0, 384)]
+    assert np.allclose(np.linalg.norm(sentences[0], axis=1), 1.0, atol=1e-5)
+    # each sentence's pooled vector is nearest to that sentence embedded alone
+    alone = model.embed([PASSAGE[a:b] for a, b in spans])
+    assert list(np.argmax(sentences[0] @ alone.T, axis=1)) == [0, 1, 2]
+    # a sentence the model never saw (truncated away) is embedded on its own
+    assert np.allclose(sentences[1][1], model.embed([long[2000:]])[0], atol=1e-5)
+
+
+async def test_bodies_and_comments_are_stored_compressed_and_read_back_whole(tmp_path) -> None:
+    import sqlite3
+
+    from index.models import CommentRecord, DocumentRecord, PassageRecord
+    from index.store import Store
+
+    body = " ".join(f"Paragraph sentence number {n} about the city council." for n in range(60))
+    comment = "A reader's long comment, repeated. " * 20
+    passage = PassageRecord("p_1", "article", 0, body[:200], 0, 200)
+    document = DocumentRecord(
+        "d_1",
+        "page.html",
+        "html",
+        "h1",
+        body,
+        comments=[CommentRecord("c_1", 0, comment, "reader"), CommentRecord("c_2", 1, "Short.")],
+        passages=[passage],
+    )
+    store = await Store.open(tmp_path / "archive.db")
+    try:
+        await store.save_document(document)
+        found = await store.document("d_1")
+        assert found is not None
+        assert found["body"] == body
+        assert [c["text"] for c in found["comments"]] == [comment, "Short."]
+        assert await store.comment_texts("d_1") == [comment, "Short."]
+    finally:
+        await store.close()
+    db = sqlite3.connect(tmp_path / "archive.db")
+    stored_body = db.execute("SELECT body FROM documents").fetchone()[0]
+    db.close()
+    assert isinstance(stored_body, bytes) and len(stored_body) < len(body) / 3
