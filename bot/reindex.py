@@ -123,7 +123,7 @@ class Reindexer:
             report = await ingest_paths(writer, [path], on_progress=update)
         finally:
             await writer.close()
-            self.engine.archive.forget_counts()
+            self.engine.archive.changed()
         progress.done = True
         progress.files = report.files
         if on_progress:

@@ -122,7 +122,7 @@ class Archive:
         """The same archive through a SQLite connection of its own, for a long write (a
         re-index) beside readers. Readers then see only committed pages (WAL snapshots), and
         none of their statements is interleaved with the writer's FTS changes on one connection
-        (which SQLite aborts). Close it when done, then call ``forget_counts`` here."""
+        (which SQLite aborts). Close it when done, then call ``changed`` here."""
         store = await Store.open(self.store.path)
         return Archive(
             store,
@@ -133,10 +133,6 @@ class Archive:
             self._embedder,
             self._backend,
         )
-
-    def forget_counts(self) -> None:
-        """Drop cached counts after another connection changed the archive."""
-        self._total = None
 
     async def close(self) -> None:
         await self.store.close()
@@ -278,7 +274,8 @@ class Archive:
         return await self.store.document_frequencies(terms), await self._passages_total()
 
     def changed(self) -> None:
-        """Forget the cached counts: passages were added or removed."""
+        """Forget the cached counts: passages were added or removed, through this archive or
+        its ``writer``."""
         self._total = None
         self._admitted.clear()
 

@@ -10,7 +10,7 @@ from conftest import settings_for
 from bot.engine import Engine
 from bot.reindex import Reindexer
 from index.embedder import Embedder
-from index.models import DocumentRecord
+from index.models import DocumentRecord, SearchFilters
 from index.store import Store
 
 PAGES = 40
@@ -81,3 +81,24 @@ async def test_asks_never_see_a_page_before_it_is_committed(
     assert len(listed["documents"]) == 1  # only the seed: the open transaction is invisible
     assert all("passengers" not in quote.text for quote in answer.quotes)
     assert len(after["documents"]) == 1 + PAGES
+
+
+async def test_filters_see_what_a_reindex_added(
+    tmp_path: Path, seeded_copy: Path, model: Embedder
+) -> None:
+    """A filter that admitted nothing before the re-index admits its new pages after it."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "gazette.txt").write_text(
+        "Harbour news\n\nSupport Gazette\n\nThe ferry sailed at noon with forty passengers.\n\n"
+        "Notify of\nView all comments\n\nGreat news for the island.\n"
+    )
+    gazette = SearchFilters(site="Gazette")
+    async with await Engine.open(settings_for(seeded_copy), embedder=model) as engine:
+        assert await engine.search("ferry passengers", gazette) == []
+        reindexer = Reindexer(engine, folder)
+        await reindexer.start(reindexer.resolve(None))
+        hits = await engine.search("ferry passengers", gazette)
+        dense = [hit for hit in hits if hit.dense_rank is not None]
+    assert hits and hits[0].passage.site == "Gazette"
+    assert dense, "dense search still answers from the count cached before the re-index"
