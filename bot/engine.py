@@ -116,10 +116,12 @@ class Engine:
             dated = replace(filters, since=named.since, until=named.until)
             search_text = without_phrase(question, named) or question
         question_vector = (await self.archive.embed([question]))[0]
+        idf = await self._idf(question)
         answer = await self._answer(
             question,
             search_text,
             question_vector,
+            idf,
             dated if named is not None else filters,
             passages,
             require_evidence=not only_names_reader,
@@ -130,6 +132,7 @@ class Engine:
                 question,
                 question,
                 question_vector,
+                idf,
                 filters,
                 passages,
                 require_evidence=not only_names_reader,
@@ -144,6 +147,7 @@ class Engine:
         question: str,
         search_text: str,
         question_vector: np.ndarray,
+        idf: dict[str, float],
         filters: SearchFilters,
         passages: int,
         *,
@@ -160,7 +164,7 @@ class Engine:
             sentence_vectors,
             sentences,
             require_evidence=require_evidence,
-            idf=await self._idf(question),
+            idf=idf,
             filtered=not filters.is_empty(),
         )
 
@@ -182,7 +186,7 @@ class Engine:
         any missing (an archive synced before sentences were kept) embedded now."""
         stored = await self.archive.sentence_vectors([hit.passage.passage_id for hit in hits])
         sentences: list[tuple[Hit, Span]] = []
-        blocks: list[np.ndarray | None] = []
+        blocks: list[np.ndarray | int] = []  # stored vectors, or how many sentences to embed
         missing: list[str] = []
         for hit in hits:
             found = stored.get(hit.passage.passage_id)
@@ -192,15 +196,15 @@ class Engine:
             else:
                 spans = sentence_spans(hit.passage.text)
                 missing.extend(span.of(hit.passage.text) for span in spans)
-                blocks.append(None)
+                blocks.append(len(spans))
             sentences.extend((hit, span) for span in spans)
         fresh = iter(await self.archive.embed(missing)) if missing else iter(())
         rows: list[np.ndarray] = []
-        for hit, block in zip(hits, blocks, strict=True):
-            if block is not None:
-                rows.extend(block)
+        for block in blocks:
+            if isinstance(block, int):
+                rows.extend(next(fresh) for _ in range(block))
             else:
-                rows.extend(next(fresh) for _ in sentence_spans(hit.passage.text))
+                rows.extend(block)
         matrix = np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
         return sentences, matrix
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+from conftest import settings_for
 
 from bot.engine import Engine, NotFound
 from index.models import SearchFilters
@@ -104,3 +107,15 @@ async def test_source_shows_neighbours_and_unknown_ids_fail(seeded_engine: Engin
 async def test_empty_question_is_refused(seeded_engine: Engine) -> None:
     with pytest.raises(ValueError, match="empty"):
         await seeded_engine.ask("   ")
+
+
+async def test_an_archive_without_stored_sentence_vectors_still_answers(seeded_copy, model) -> None:
+    """Archives synced before sentence vectors were kept: the engine embeds the sentences."""
+    with sqlite3.connect(seeded_copy / "archive.db") as db:
+        db.execute("DELETE FROM sentence_vectors")
+    async with await Engine.open(settings_for(seeded_copy), embedder=model) as engine:
+        answer = await engine.ask("When did fighting in Aleppo break out?")
+        assert answer.quotes[0].text == ALEPPO
+        for quote in answer.quotes:
+            source = await engine.source(quote.passage_id)
+            assert source["text"][quote.start : quote.end] == quote.text
