@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from index.models import Hit, Passage, PassageKind
-from index.text import Span, content_words, fold, sentence_spans, words
+from index.text import Span, content_words, fold, words
 
 MAX_QUOTES = 3
 # A run of adjacent chosen sentences becomes one quote of at most this many sentences.
@@ -458,7 +458,3 @@ def _merge_adjacent(chosen: list[_Candidate], order: dict[tuple[str, Span], int]
 
 def _run(run: list[_Candidate]) -> tuple[float, Passage, int, int]:
     return max(c.score for c in run), run[0].passage, run[0].span.start, run[-1].span.end
-
-
-def sentences_of(hits: list[Hit]) -> list[tuple[Hit, Span]]:
-    return [(hit, span) for hit in hits for span in sentence_spans(hit.passage.text)]

@@ -15,7 +15,6 @@ import aiosqlite
 from index.models import (
     DocumentRecord,
     Passage,
-    PassageKind,
     SearchFilters,
     date_as_int,
 )
@@ -285,10 +284,6 @@ class Store:
         )
         await self._db.commit()
 
-    async def mark_all_pending(self) -> None:
-        await self._db.execute("UPDATE passages SET embedded = 0")
-        await self._db.commit()
-
     async def pending_deletions(self) -> list[str]:
         async with self._db.execute("SELECT id FROM vector_deletions") as cursor:
             return [row[0] for row in await cursor.fetchall()]
@@ -436,11 +431,6 @@ class Store:
         ) as cursor:
             names = [row[0] for row in await cursor.fetchall()]
         return sorted(names, key=len, reverse=True)
-
-    async def kind_of(self, passage_id: str) -> PassageKind | None:
-        async with self._db.execute("SELECT kind FROM passages WHERE id = ?", (passage_id,)) as c:
-            row = await c.fetchone()
-        return row[0] if row else None
 
     # --- incremental ingest: sources, duplicates, files already read --------------------------
 

@@ -133,13 +133,6 @@ def _unsupported_reason(path: Path) -> str | None:
     return None
 
 
-def read_pages(path: Path) -> list[Page]:
-    """Every page of one file (notices dropped): for callers that want a file's pages whole."""
-    reader = reader_for(path)
-    assert reader is not None
-    return [item for item in _items(reader, path) if isinstance(item, Page)]
-
-
 def _items(reader: Reader, path: Path) -> Iterator[Page | Notice]:
     """The reader's items, with I/O errors turned into the one-line reasons users see."""
     try:
