@@ -209,10 +209,14 @@ async def cmd_sync_commands(args: argparse.Namespace, settings: Settings) -> int
     if settings.discord_token is None:
         print("archivist sync-commands: DISCORD_TOKEN is not set", file=sys.stderr)
         return 2
-    from bot.discord_app import sync_commands
+    from bot.discord_app import DiscordRefused, sync_commands
 
     async with await Engine.open(settings) as engine:
-        count = await sync_commands(settings, engine)
+        try:
+            count = await sync_commands(settings, engine)
+        except DiscordRefused as error:
+            print(f"archivist: {error}", file=sys.stderr)
+            return 2
     print(f"synced {count} slash commands globally", file=sys.stderr)
     return 0
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -156,14 +158,11 @@ class DiscordRefused(RuntimeError):
     """Discord would not let the bot in; the message says what to change."""
 
 
-async def run_discord(settings: Settings, engine: Engine) -> None:
-    """Run the bot until it is stopped."""
-    assert settings.discord_token is not None
-    token = settings.discord_token.get_secret_value()
-    redact_token_in_logs(token)
+@contextlib.contextmanager
+def refusals_explained() -> Iterator[None]:
+    """Turn Discord's refusals to let the bot in into one sentence saying what to change."""
     try:
-        async with create_bot(settings, engine) as bot:
-            await bot.start(token)
+        yield
     except discord.LoginFailure:
         raise DiscordRefused("Discord rejected DISCORD_TOKEN: copy the bot's token again") from None
     except discord.PrivilegedIntentsRequired:
@@ -174,14 +173,25 @@ async def run_discord(settings: Settings, engine: Engine) -> None:
         ) from None
 
 
+async def run_discord(settings: Settings, engine: Engine) -> None:
+    """Run the bot until it is stopped."""
+    assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
+    redact_token_in_logs(token)
+    with refusals_explained():
+        async with create_bot(settings, engine) as bot:
+            await bot.start(token)
+
+
 async def sync_commands(settings: Settings, engine: Engine) -> int:
     """Register the slash commands globally (they can take an hour to appear everywhere); the
     guilds in DISCORD_GUILD_IDS are synced too, as at every start. Returns the count."""
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
     redact_token_in_logs(token)
-    async with create_bot(settings, engine) as bot:
-        await bot.login(token)  # runs setup_hook: cogs added, guild commands synced
-        synced = await bot.tree.sync()
-        log.info("synced %d global commands", len(synced))
-        return len(synced)
+    with refusals_explained():
+        async with create_bot(settings, engine) as bot:
+            await bot.login(token)  # runs setup_hook: cogs added, guild commands synced
+            synced = await bot.tree.sync()
+    log.info("synced %d global commands", len(synced))
+    return len(synced)

@@ -109,19 +109,22 @@ def test_sync_commands_needs_a_token(
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
 
 
+# sync-commands logs in over REST only, so only the token can be refused there.
 @pytest.mark.parametrize(
-    ("fake_options", "expected"),
+    ("entry", "fake_options", "expected"),
     [
-        ({"privileged_intents": 0}, "enable it for the bot in the developer portal"),
-        ({"expected_token": "another-token"}, "Discord rejected DISCORD_TOKEN"),
+        (run_discord, {"privileged_intents": 0}, "enable it for the bot in the developer portal"),
+        (run_discord, {"expected_token": "another-token"}, "Discord rejected DISCORD_TOKEN"),
+        (sync_commands, {"expected_token": "another-token"}, "Discord rejected DISCORD_TOKEN"),
     ],
+    ids=["run-intent", "run-token", "sync-commands-token"],
 )
 async def test_discord_refusals_become_one_clear_sentence(
-    seeded_copy: Path, model: Embedder, fake_options: dict, expected: str
+    seeded_copy: Path, model: Embedder, fake_options: dict, expected: str, entry
 ) -> None:
     async with FakeDiscord(**fake_options) as fake:
         settings = _settings_against(fake, seeded_copy)
         async with await Engine.open(settings, embedder=model) as engine:
             with pytest.raises(DiscordRefused, match=expected) as refused:
-                await asyncio.wait_for(run_discord(settings, engine), timeout=30)
+                await asyncio.wait_for(entry(settings, engine), timeout=30)
     assert TOKEN not in str(refused.value)
