@@ -13,10 +13,8 @@ so the filters below select realistic shares.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import random
-import sqlite3
 import statistics
 import sys
 import time
@@ -32,8 +30,9 @@ from bot.evals.qa import CACHE, build_archive, cache_key, load_distractors, load
 from bot.settings import Settings
 from index.archive import Archive
 from index.models import CommentRecord, DocumentRecord, PassageRecord, SearchFilters, stable_id
+from index.schema import MIGRATIONS
+from index.store import PendingPassage, embedded_passages
 from index.text import sentence_spans
-from index.vector_codec import unpack
 
 PER_DOCUMENT = 10
 SITES = [f"Site {i}" for i in range(12)]
@@ -43,23 +42,7 @@ NOISE = 0.01
 
 def _real_set(data_dir: Path) -> list[tuple[str, np.ndarray, list[tuple[int, int]], np.ndarray]]:
     """(text, passage vector, sentence spans, sentence vectors) of every real passage."""
-    import json
-
-    db = sqlite3.connect(data_dir / "archive.db")
-    rows = db.execute(
-        """SELECT p.text, v.vector, s.spans, s.vectors FROM passages p
-           JOIN passage_vectors v ON v.seq = p.seq JOIN sentence_vectors s ON s.seq = p.seq"""
-    ).fetchall()
-    db.close()
-    return [
-        (
-            text,
-            unpack(vector, 1)[0],
-            [tuple(span) for span in json.loads(spans)],
-            unpack(vectors, len(json.loads(spans))),
-        )
-        for text, vector, spans, vectors in rows
-    ]
+    return list(embedded_passages(data_dir / "archive.db"))
 
 
 def _noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -90,7 +73,8 @@ async def build(data_dir: Path, real: list, total: int) -> None:
             comment = d % 2 == 1
             document_id = stable_id("d", "bench", str(d))
             day = date.fromordinal(date(2010, 1, 1).toordinal() + (d * 37) % 5475)
-            passages, comments, vectors, spans, sentence_vectors, metadata = [], [], [], [], [], []
+            passages, comments, vectors, spans, sentence_vectors = [], [], [], [], []
+            offset = 0
             for position in range(min(PER_DOCUMENT, total - d * PER_DOCUMENT)):
                 n = d * PER_DOCUMENT + position
                 text0, vector, spans0, svectors = real[n % len(real)]
@@ -101,14 +85,17 @@ async def build(data_dir: Path, real: list, total: int) -> None:
                 comment_id = stable_id("c", document_id, str(position)) if comment else None
                 if comment_id:
                     comments.append(CommentRecord(comment_id, position, text, author))
+                # offsets into the comment's text, or into the body the articles' passages make
+                start = 0 if comment else offset
+                offset += 0 if comment else len(text) + 2
                 passages.append(
                     PassageRecord(
                         pid,
                         "comment" if comment else "article",
                         position,
                         text,
-                        0,
-                        len(text),
+                        start,
+                        start + len(text),
                         author=author,
                         comment_id=comment_id,
                     )
@@ -125,15 +112,6 @@ async def build(data_dir: Path, real: list, total: int) -> None:
                     rows = svectors
                 spans.append(sentence_list)
                 sentence_vectors.append(_noisy(rows, rng))
-                meta = {
-                    "kind": passages[-1].kind,
-                    "document_id": document_id,
-                    "site": SITES[d % 12],
-                }
-                meta["published"] = day.year * 10000 + day.month * 100 + day.day
-                if author:
-                    meta["author"] = author
-                metadata.append(meta)
             body = "\n\n".join(p.text for p in passages) if not comment else "(comments)"
             record = DocumentRecord(
                 document_id,
@@ -148,11 +126,8 @@ async def build(data_dir: Path, real: list, total: int) -> None:
                 passages=passages,
             )
             await archive.store.save_document(record)
-            ids = [p.passage_id for p in passages]
-            matrix = np.vstack(vectors)
-            await asyncio.to_thread(archive.vectors.upsert, ids, matrix, metadata)
-            await archive.store.save_vectors(ids, matrix, spans, sentence_vectors)
-            await archive.store.mark_embedded(ids)
+            pending = [PendingPassage(p.passage_id, p.text) for p in passages]
+            await archive.write_vectors(pending, np.vstack(vectors), spans, sentence_vectors)
             if d % 1000 == 0:
                 print(f"  bench archive: {d * PER_DOCUMENT} passages", file=sys.stderr)
     (data_dir / "complete").write_text(f"{total}\n")
@@ -182,7 +157,8 @@ async def latency_rows(
     # The very archive `make eval-qa` builds (and caches): embedded once for both.
     real_dir = CACHE / f"{cache_key(squad, folders, settings)}-full"
     await build_archive(real_dir, distractors + pages, settings)
-    data_dir = args.cache / f"archive-{args.passages}"
+    # named by the schema version: an archive of an older layout is built again
+    data_dir = args.cache / f"archive-{args.passages}-m{len(MIGRATIONS)}"
     if not (data_dir / "complete").exists():
         real = _real_set(real_dir)
         print(

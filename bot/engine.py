@@ -75,7 +75,7 @@ class Engine:
         narrows to that reader; "readers"/"comments" to comments; "the article" to articles."""
         if filters.author is None:
             folded = fold(question)
-            for author in await self.archive.store.authors():
+            for author in await self.archive.authors():
                 if len(author) >= 3 and _author_pattern(author).search(folded):
                     filters = replace(filters, author=author)
                     break

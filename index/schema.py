@@ -180,6 +180,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX passages_author_nocase ON passages(author COLLATE NOCASE)
         WHERE author IS NOT NULL;
     """,
+    # A passage's text is its source's slice (``store.PASSAGE_TEXT`` cuts it out of the page
+    # body or the comment): stored again it was a fifth of the archive. The column stays, blank.
+    """
+    UPDATE passages SET text = '';
+    """,
 ]
 
 

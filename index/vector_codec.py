@@ -1,4 +1,5 @@
-"""How vectors kept in SQLite are packed: int8 with one scale per vector.
+"""How vectors kept in SQLite are packed: int8 with one scale per vector, projected onto the
+archive's principal components once the archive is large enough to fit them.
 
 SQLite keeps a passage vector (exact filtered dense search) and a vector per sentence (quote
 selection without embedding sentences at ask time). As float16 they took ~4.3 KB per passage,
@@ -10,49 +11,116 @@ Layout: one format byte (1), then per vector a little-endian float32 scale and `
 int8 values. With an even dimension (every model's) that length is odd, while older archives
 hold float16 blobs (``2 * dimension`` bytes per vector, always even): the length's parity tells
 them apart, and both decode.
+
+Even int8 copies took ~2.3 KB per passage (a vector per sentence), two thirds of the disk
+budget. Format 2 keeps each vector's coordinates on the archive's first ``PROJECTED_DIMENSION``
+principal components (fitted on its own sentence vectors, stored once in ``meta``): 68 bytes
+instead of 388. Decoding maps them back into the model's space and renormalises, so every
+consumer still sees unit vectors of the model's dimension. On XQuAD-en with news distractors
+the ranking of sentences barely moves (A@3 among answered questions 0.974 against 0.973 with
+full vectors); the cosines shrink a little, which the abstention model is fitted on.
 """
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
+
 import numpy as np
 
 INT8 = 1
+PROJECTED = 2
+PROJECTED_DIMENSION = 64
 
 
-def pack(vectors: np.ndarray) -> bytes:
-    """``(n, d)`` (or ``(d,)``) float vectors as one int8 blob."""
+@dataclass(frozen=True)
+class Projection:
+    """The mean and the first principal components (rows) of an archive's sentence vectors."""
+
+    mean: np.ndarray
+    components: np.ndarray
+
+    @classmethod
+    def fit(cls, vectors: np.ndarray, dimension: int = PROJECTED_DIMENSION) -> Projection:
+        rows = np.asarray(vectors, dtype=np.float64)
+        if len(rows) <= dimension:
+            raise ValueError(f"fitting {dimension} components needs more than {dimension} vectors")
+        mean = rows.mean(axis=0)
+        _, _, right = np.linalg.svd(rows - mean, full_matrices=False)
+        return cls(mean.astype(np.float32), right[:dimension].astype(np.float32))
+
+    def to_text(self) -> str:
+        """``dimension:base64`` of the float32 mean and components (a ``meta`` value)."""
+        raw = np.vstack([self.mean, self.components]).astype("<f4").tobytes()
+        return f"{len(self.mean)}:{base64.b64encode(raw).decode('ascii')}"
+
+    @classmethod
+    def from_text(cls, text: str) -> Projection:
+        dimension, _, data = text.partition(":")
+        rows = np.frombuffer(base64.b64decode(data), dtype="<f4").reshape(-1, int(dimension))
+        return cls(rows[0].copy(), rows[1:].copy())
+
+    def project(self, vectors: np.ndarray) -> np.ndarray:
+        rows = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        return (rows - self.mean) @ self.components.T
+
+    def restore(self, coordinates: np.ndarray) -> np.ndarray:
+        """Coordinates back in the model's space, as unit vectors."""
+        vectors = coordinates @ self.components + self.mean
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def pack(vectors: np.ndarray, projection: Projection | None = None) -> bytes:
+    """``(n, d)`` (or ``(d,)``) float vectors as one int8 blob, projected when given one."""
     rows = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    if projection is not None:
+        rows = projection.project(rows)
     if rows.shape[1] % 2:
         raise ValueError("int8 packing needs an even dimension (parity marks the format)")
     peak = np.abs(rows).max(axis=1)
     scale = np.where(peak > 0, peak / 127.0, 1.0).astype("<f4")
     values = np.clip(np.rint(rows / scale[:, None]), -127, 127).astype(np.int8)
     body = np.hstack([scale[:, None].view(np.uint8), values.view(np.uint8)]).tobytes()
-    return bytes([INT8]) + body
+    return bytes([PROJECTED if projection is not None else INT8]) + body
 
 
-def unpack(blob: bytes, count: int) -> np.ndarray:
-    """The ``count`` vectors of a blob (int8 or legacy float16) as float32 ``(count, d)``."""
+def is_projected(blob: bytes) -> bool:
+    return len(blob) % 2 == 1 and blob[0] == PROJECTED
+
+
+def unpack(blob: bytes, count: int, projection: Projection | None = None) -> np.ndarray:
+    """The ``count`` vectors of a blob (int8, projected, or legacy float16) as float32
+    ``(count, d)``; a projected blob needs the archive's ``projection``."""
     if count == 0:
         return np.zeros((0, 0), dtype=np.float32)
     if len(blob) % 2 == 0:  # float16, as archives synced before int8 hold them
         return np.frombuffer(blob, dtype="<f2").astype(np.float32).reshape(count, -1)
     width = (len(blob) - 1) // count  # 4 scale bytes + d values
     raw = np.frombuffer(blob, dtype=np.uint8, offset=1).reshape(count, width)
-    return _decode(raw)
+    return _restored(_decode(raw), blob[0], projection)
 
 
-def unpack_rows(blobs: list[bytes]) -> np.ndarray:
+def unpack_rows(blobs: list[bytes], projection: Projection | None = None) -> np.ndarray:
     """One vector per blob (as the passage vector table holds them), stacked."""
     if not blobs:
         return np.zeros((0, 0), dtype=np.float32)
     width = len(blobs[0])
-    if any(len(b) != width for b in blobs):
-        return np.vstack([unpack(b, 1) for b in blobs])
+    if any(len(b) != width or b[0] != blobs[0][0] for b in blobs):
+        return np.vstack([unpack(b, 1, projection) for b in blobs])
     joined = b"".join(blobs)
     if width % 2 == 0:
         return np.frombuffer(joined, dtype="<f2").astype(np.float32).reshape(len(blobs), -1)
-    return _decode(np.frombuffer(joined, dtype=np.uint8).reshape(len(blobs), width)[:, 1:])
+    raw = np.frombuffer(joined, dtype=np.uint8).reshape(len(blobs), width)[:, 1:]
+    return _restored(_decode(raw), blobs[0][0], projection)
+
+
+def _restored(values: np.ndarray, fmt: int, projection: Projection | None) -> np.ndarray:
+    if fmt != PROJECTED:
+        return values
+    if projection is None:
+        raise ValueError("a projected vector blob needs the archive's projection to decode")
+    return projection.restore(values)
 
 
 def _decode(raw: np.ndarray) -> np.ndarray:

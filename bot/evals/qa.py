@@ -54,8 +54,8 @@ from index.archive import Archive
 from index.models import Hit, SearchFilters
 from index.schema import MIGRATIONS
 from index.search import reciprocal_rank_fusion
+from index.store import embedded_passages
 from index.text import content_words, words
-from index.vector_codec import unpack
 from ingest.chunking import build_document
 from ingest.page import Page
 
@@ -574,25 +574,14 @@ class ReusedVectors:
     embedded again."""
 
     def __init__(self, inner: Any, data_dir: Path) -> None:
-        import sqlite3
-
         self.name = inner.name
         self.dimension = inner.dimension
         self._inner = inner
         self._known: dict[str, np.ndarray] = {}
-        db = sqlite3.connect(data_dir / "archive.db")
-        try:
-            query = """SELECT p.text, v.vector, s.spans, s.vectors FROM passages p
-                       JOIN passage_vectors v ON v.seq = p.seq
-                       JOIN sentence_vectors s ON s.seq = p.seq"""
-            for text, vector, spans, vectors in db.execute(query):
-                self._known[text] = unpack(vector, 1)[0]
-                offsets = json.loads(spans)
-                rows = unpack(vectors, len(offsets))
-                for (start, end), row in zip(offsets, rows, strict=True):
-                    self._known[text[start:end]] = row
-        finally:
-            db.close()
+        for text, vector, offsets, rows in embedded_passages(data_dir / "archive.db"):
+            self._known[text] = vector
+            for (start, end), row in zip(offsets, rows, strict=True):
+                self._known[text[start:end]] = row
 
     def embed(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in texts if t not in self._known]

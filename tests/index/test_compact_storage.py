@@ -3,11 +3,21 @@ the passage's own forward pass."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from index.models import SearchFilters
 from index.text import sentence_spans
-from index.vector_codec import pack, unpack, unpack_rows
+from index.vector_codec import (
+    PROJECTED_DIMENSION,
+    Projection,
+    is_projected,
+    pack,
+    unpack,
+    unpack_rows,
+)
 
 
 def _unit(rows: int, dimension: int = 384, seed: int = 0) -> np.ndarray:
@@ -96,3 +106,79 @@ async def test_bodies_and_comments_are_stored_compressed_and_read_back_whole(tmp
     stored_body = db.execute("SELECT body FROM documents").fetchone()[0]
     db.close()
     assert isinstance(stored_body, bytes) and len(stored_body) < len(body) / 3
+
+
+def test_projected_blobs_keep_rankings_in_a_fifth_of_the_room() -> None:
+    # vectors with structure (a few strong directions), as sentence embeddings have
+    rng = np.random.default_rng(3)
+    basis = rng.standard_normal((40, 384)).astype(np.float32)
+    vectors = rng.standard_normal((600, 40)).astype(np.float32) @ basis
+    vectors += 0.05 * rng.standard_normal(vectors.shape).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    projection = Projection.fit(vectors)
+    blob = pack(vectors[:5], projection)
+    assert is_projected(blob) and len(blob) == 1 + 5 * (4 + PROJECTED_DIMENSION)
+    assert len(blob) < len(pack(vectors[:5])) / 5
+    restored = unpack(blob, 5, projection)
+    assert restored.shape == (5, 384)
+    assert np.allclose(np.linalg.norm(restored, axis=1), 1.0, atol=1e-5)
+    query = vectors[100]
+    assert np.max(np.abs(restored @ query - vectors[:5] @ query)) < 0.05
+    assert np.argmax(unpack_rows([pack(v, projection) for v in vectors], projection) @ query) == 100
+    # the projection survives its trip through ``meta``
+    again = Projection.from_text(projection.to_text())
+    assert np.allclose(unpack(blob, 5, again), restored)
+    with pytest.raises(ValueError, match="projection"):
+        unpack(blob, 5)
+
+
+async def test_a_large_archive_stores_projected_vectors_and_no_passage_text_twice(
+    tmp_path, monkeypatch
+) -> None:
+    import sqlite3
+
+    import index.archive
+    from index.archive import Archive
+    from index.embedder import HashEmbedder
+    from ingest.pipeline import ingest_paths
+
+    monkeypatch.setattr(index.archive, "PROJECTION_MIN_PASSAGES", 150)
+    lines = [
+        json.dumps(
+            {
+                "url": f"https://a.example/{n}",
+                "title": f"Story {n}",
+                "text": f"The council met on day {n}. It voted on bridge {n % 7} and road {n}.",
+                "comments": [{"author": f"reader{n % 5}", "text": f"Remark {n} on toll {n % 3}."}],
+            }
+        )
+        for n in range(200)
+    ]
+    (tmp_path / "pages.jsonl").write_text("\n".join(lines) + "\n")
+    embedder = HashEmbedder(dimension=256)
+    async with await Archive.open(tmp_path / "data", embedder=embedder) as archive:
+        await ingest_paths(archive, [tmp_path / "pages.jsonl"])
+        stats = await archive.stats()
+        assert stats.passages == stats.vectors == 400
+        assert await archive.projection() is not None
+        hits = await archive.search("bridge 3 council", limit=3)
+        assert hits and "bridge 3" in hits[0].passage.text
+        sentences = await archive.sentence_vectors([hits[0].passage.passage_id])
+        spans, vectors = sentences[hits[0].passage.passage_id]
+        assert vectors.shape == (len(spans), 256)
+        exact = embedder.embed([hits[0].passage.text[a:b] for a, b in spans])
+        assert np.all(np.sum(vectors * exact, axis=1) > 0.5)
+        comments = await archive.search("remark toll", filters=SearchFilters(kind="comment"))
+        assert comments and all(h.passage.kind == "comment" for h in comments)
+        stored = archive.vectors._collection.get(limit=20, include=["metadatas"])
+        got = stored["metadatas"]
+    db = sqlite3.connect(tmp_path / "data" / "archive.db")
+    try:
+        assert db.execute("SELECT count(*) FROM passages WHERE text != ''").fetchone()[0] == 0
+        blobs = [row[0] for row in db.execute("SELECT vector FROM passage_vectors")]
+        blobs += [row[0] for row in db.execute("SELECT vectors FROM sentence_vectors")]
+        assert len(blobs) == 800 and all(is_projected(b) for b in blobs)
+    finally:
+        db.close()
+    # chromadb holds the vectors alone: filters are SQLite's
+    assert got == [None] * len(got)
