@@ -29,10 +29,19 @@ _ABOUT_READERS = re.compile(r"\b(readers?|comments?|commenters?|commented)\b", r
 _ABOUT_ARTICLE = re.compile(r"\b(the article|the report|the outlet|reported)\b", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=8192)
-def _author_pattern(author: str) -> re.Pattern[str]:
-    # Folding and compiling 400 readers' names on every ask cost ~3 ms at 100k passages.
-    return re.compile(rf"\b{re.escape(fold(author))}\b")
+@functools.lru_cache(maxsize=4)
+def _authors_pattern(authors: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One alternation of every named author (folded, longest first, so a longer name wins),
+    and the folded name back to the stored one: one regex search per ask instead of one per
+    author (~3 ms with 400 readers at 100k passages)."""
+    names: dict[str, str] = {}
+    for author in authors:
+        if len(author) >= 3:
+            names.setdefault(fold(author), author)
+    if not names:
+        return re.compile(r"(?!)"), names
+    alternation = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternation})\b"), names
 
 
 class NotFound(LookupError):
@@ -74,11 +83,10 @@ class Engine:
         """Read what the question itself says: a reader named in it ("what did Random guy say")
         narrows to that reader; "readers"/"comments" to comments; "the article" to articles."""
         if filters.author is None:
-            folded = fold(question)
-            for author in await self.archive.authors():
-                if len(author) >= 3 and _author_pattern(author).search(folded):
-                    filters = replace(filters, author=author)
-                    break
+            pattern, names = _authors_pattern(tuple(await self.archive.authors()))
+            found = pattern.search(fold(question))
+            if found is not None:
+                filters = replace(filters, author=names[found.group(0)])
         if filters.kind is None:
             readers = bool(_ABOUT_READERS.search(question)) or filters.author is not None
             article = bool(_ABOUT_ARTICLE.search(question))

@@ -115,3 +115,27 @@ async def test_another_model_is_refused(tmp_path: Path) -> None:
     async with await Archive.open(tmp_path, embedder=HashEmbedder(32)) as archive:
         with pytest.raises(ModelMismatch, match="hash-64"):
             await archive.embed(["x"])
+
+
+async def test_read_caches_follow_commits_from_another_connection(
+    tmp_path: Path, hash_embedder
+) -> None:
+    reader = await _open(tmp_path, hash_embedder)
+    writer = await _open(tmp_path, hash_embedder)
+    try:
+        first = build_document(_page([PageComment("The toll bridge again.", author="Ann Lee")]))
+        await writer.save_document(first)
+        await writer.sync_vectors()
+        assert await reader.authors() == ["Ann Lee"]
+        assert (await reader.document_frequencies(["toll"]))[0] == {"toll": 1}
+        second_page = _page([PageComment("A toll on every bridge.", author="Bo Marsh")], "Tolls.")
+        second_page.origin = "/archive/other.txt"
+        second = build_document(second_page)
+        await writer.save_document(second)
+        await writer.sync_vectors()
+        # the reader's cached authors and term counts are dropped: the other connection committed
+        assert sorted(await reader.authors()) == ["Ann Lee", "Bo Marsh"]
+        assert (await reader.document_frequencies(["toll"]))[0] == {"toll": 2}
+    finally:
+        await writer.close()
+        await reader.close()
