@@ -5,10 +5,12 @@ A news page states its headline up to five times (JSON-LD ``headline``, ``og:tit
 ``twitter:title``, the ``<h1>``, the ``<title>``), usually the same words, sometimes a shorter
 social variant, and in ``og:title``/``<title>`` often wrapped in the site's name, a section, a
 byline or a kicker. Each statement loses the site's names the page itself declares
-(og:site_name, JSON-LD publisher, host) and bylines, and any separated segments that another
-statement leaves out; then JSON-LD, the one written for machines, wins, then ``og:title``, the
-``<h1>``. Authors come from JSON-LD ``author`` objects first (trafilatura splits "Jane Doe" and
-"jane-doe" into two people and takes publishers for authors), then from trafilatura.
+(og:site_name, JSON-LD publisher, host), bylines and page numbers, and any separated segments
+that another statement leaves out; then JSON-LD, the one written for machines, wins, then
+``og:title``, the ``<h1>``, except that where JSON-LD and ``og:title`` disagree the one the
+``<h1>`` shows wins. Authors come from JSON-LD ``author`` objects first (trafilatura splits
+"Jane Doe" and "jane-doe" into two people and takes publishers for authors), then from
+trafilatura.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ _SEPARATOR = re.compile(r"\s+(?:[|\-–—·•*]|::)\s+")
 _LEADING_SEPARATOR = re.compile(r"\s*:\s+|\s+(?:[|\-–—·•*]|::)\s+")
 # "by Jane Doe" after the site's name in some titles; "By the numbers" is a headline.
 _BYLINE = re.compile(r"^[Bb]y\s+(?:[A-Z][\w.'’-]*\s*){1,4}$")
+# "Headline | Page 2", "Headline - Page 2 of 5": the page of a paginated article, not headline.
+_PAGE_NUMBER = re.compile(r"^page\s+\d+(?:\s+of\s+\d+)?$", re.I)
 _QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _MAX_TITLE_CHARS = 300
 _NOT_A_PERSON = re.compile(r"https?://|www\.|@|\.com\b", re.I)
@@ -111,12 +115,14 @@ def _names_site(segment: str, sites: set[str]) -> bool:
 
 
 def strip_site_name(title: str, sites: set[str]) -> str:
-    """The title without the site's name (and bylines) appended or prepended to it:
-    "Headline | Section - The Site" keeps "Headline | Section"; the section goes only when
-    another statement of the headline agrees (``_agreeing``)."""
+    """The title without the site's name (and bylines, and a "Page 2" of a paginated
+    article) appended or prepended to it: "Headline | Section - The Site" keeps
+    "Headline | Section"; the section goes only when another statement of the headline agrees
+    (``_agreeing``)."""
     while True:
         cuts = list(_SEPARATOR.finditer(title))
-        if not cuts or not _names_site(title[cuts[-1].end() :], sites):
+        tail = title[cuts[-1].end() :] if cuts else ""
+        if not cuts or not (_names_site(tail, sites) or _PAGE_NUMBER.match(tail.strip())):
             break
         title = title[: cuts[-1].start()].strip()
     while (cut := _LEADING_SEPARATOR.search(title)) and _names_site(title[: cut.start()], sites):
@@ -223,18 +229,40 @@ def pick_title(
     tree: HtmlElement, fallback: str | None, site: str | None, url: str | None = None
 ) -> str | None:
     """The headline: the first of the page's statements of it in order of trust
-    (``title_candidates``), site names, bylines and sections taken off.
+    (``title_candidates``), site names, bylines and sections taken off, unless ``og:title``
+    is the visible one where it and JSON-LD disagree (``_visible_of_two``).
 
     Agreement between the statements was tried as the chooser and lost (0.80 against 0.86 on
     the fundus set): ``og:title``, ``twitter:title`` and often ``<title>`` are copies of one
-    social/SEO field, so a majority mostly counts that field three times."""
+    social/SEO field, so a majority mostly counts that field three times.
+
+    What the fundus set still counts wrong (0.87) is out of reach of the page's evidence: its
+    reference takes, by publisher, ``og:title`` where JSON-LD, ``<h1>`` and ``<title>`` all
+    agree on another wording, or the JSON-LD headline where ``og:title`` is the one printed
+    in the ``<h1>``; pages of both kinds have the same statements agreeing the same way."""
     candidates = title_candidates(tree, fallback, site, url)
     if not candidates:
         return None
     source, best = candidates[0]
     if source == "title" and len(candidates) == 1:
         return _section_suffix_stripped(best)
-    return best
+    return _visible_of_two(dict(candidates)) or best
+
+
+def _visible_of_two(statements: dict[str, str]) -> str | None:
+    """``og:title`` when it and the JSON-LD ``headline`` disagree and it is the one the reader
+    sees in the ``<h1>``: the JSON-LD is then an SEO variant the page never shows ("100 years
+    at the Los Angeles Coliseum" against the printed "One hundred years at the Coliseum").
+
+    The ``<h1>`` only arbitrates between the two machine-written statements, never overrules
+    one alone: which ``<h1>`` is the headline is a guess, and a lone ``og:title`` that differs
+    from it is as often the headline as a teaser."""
+    headline, og, seen = statements.get("json-ld"), statements.get("og"), statements.get("h1")
+    if headline is None or og is None or seen is None:
+        return None
+    if _wording(og) == _wording(seen) != _wording(headline):
+        return og
+    return None
 
 
 def _person_names(value: Any) -> list[str]:

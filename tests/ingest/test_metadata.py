@@ -115,3 +115,63 @@ def test_a_lone_title_loses_a_short_section_suffix() -> None:
 
 def test_no_statement_no_title() -> None:
     assert pick_title(page(), None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("og", "h1", "expected"),
+    [
+        # og:title is what the page prints (curly quotes there, straight in the metadata): the
+        # JSON-LD headline is a variant the reader never sees.
+        (
+            "Sweden tells households 'how to survive' in new war pamphlet",
+            "Sweden tells households ‘how to survive’ in new war pamphlet",
+            "Sweden tells households 'how to survive' in new war pamphlet",
+        ),
+        # The <h1> shows the JSON-LD headline: og:title is the social teaser.
+        (
+            "Sweden publishes war pamphlet",
+            "Sweden tells households how to survive in war pamphlet",
+            "Sweden tells households how to survive in war pamphlet",
+        ),
+        # The <h1> shows neither: JSON-LD, written for machines, keeps its precedence.
+        (
+            "Sweden publishes war pamphlet",
+            "A third wording of the Swedish war pamphlet story",
+            "Sweden tells households how to survive in war pamphlet",
+        ),
+    ],
+)
+def test_the_visible_headline_settles_a_json_ld_og_title_disagreement(
+    og: str, h1: str, expected: str
+) -> None:
+    tree = page(headline="Sweden tells households how to survive in war pamphlet", og=og, h1=h1)
+    assert pick_title(tree, None, None) == expected
+
+
+def test_the_h1_never_overrules_a_lone_og_title() -> None:
+    tree = page(
+        og="I sell Disney World holidays - the right day saves you thousands",
+        h1="I sell Walt Disney World holidays - the right day saves you thousands",
+    )
+    assert pick_title(tree, None, None) == (
+        "I sell Disney World holidays - the right day saves you thousands"
+    )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Harbour reopens after storm repairs | Page 2 | Coast Gazette",
+        "Harbour reopens after storm repairs - Page 3 of 5 - Coast Gazette",
+        "Harbour reopens after storm repairs - page 2",
+    ],
+)
+def test_the_page_number_of_a_paginated_article_comes_off(title: str) -> None:
+    sites = site_names(page(og_site="Coast Gazette"), None, None)
+    assert strip_site_name(title, sites) == "Harbour reopens after storm repairs"
+
+
+def test_a_headline_about_a_page_keeps_it() -> None:
+    sites = site_names(page(og_site="Coast Gazette"), None, None)
+    title = "Council votes on page 2 of the budget"
+    assert strip_site_name(title, sites) == title
