@@ -23,7 +23,7 @@ from index.models import DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
 from index.store import PendingPassage, SaveOutcome, Store
 from index.text import content_words, sentence_spans
-from index.vector_codec import PROJECTED_DIMENSION, Projection, pack, unpack, unpack_rows
+from index.vector_codec import PROJECTED_DIMENSION, Projection, cosines, pack, unpack
 from index.vectors import VectorIndex
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -36,9 +36,6 @@ CANDIDATES = 50
 # only 72% of the exact top-10 on the bench archive.)
 EXACT_SEARCH_MAX = 12_000
 OVERFETCH_MAX = 1_000
-# Filtered lexical search ranks this many FTS5 rows at most before filtering them; a filter
-# narrower than that needs (an author's comments, one month) joins every match instead.
-LEXICAL_OVERFETCH_MAX = 5_000
 # Terms in more than this share of passages are left out of the FTS5 query when others remain:
 # they barely move BM25, and each one makes the OR query walk a huge posting list.
 COMMON_TERM_SHARE = 0.08
@@ -378,7 +375,7 @@ class Archive:
             ids, blobs = await self.store.vectors_matching(filters)
             if not ids:
                 return []
-            scores = unpack_rows(blobs, await self.projection()) @ vector.astype(np.float32)
+            scores = cosines(blobs, vector, await self.projection())
             top = np.argsort(-scores)[:limit]
             return [(ids[i], float(scores[i])) for i in top]
         total = max(await self._passages_total(), admitted)
@@ -434,17 +431,7 @@ class Archive:
         ]
 
     async def _lexical(self, query: str, filters: SearchFilters) -> list[tuple[str, float]]:
-        terms = await self.lexical_terms(query)
-        overfetch = None
-        if not filters.is_empty():
-            admitted = await self._admitted_count(filters)
-            if admitted == 0:
-                return []
-            total = max(await self._passages_total(), admitted)
-            # twice what the filter's share predicts, so the top rows hold enough admitted ones
-            wanted = math.ceil(CANDIDATES * total / admitted * 2)
-            overfetch = wanted if wanted <= LEXICAL_OVERFETCH_MAX else None
-        return await self.store.lexical_search(terms, filters, CANDIDATES, overfetch)
+        return await self.store.lexical_search(await self.lexical_terms(query), filters, CANDIDATES)
 
     async def passage(self, passage_id: str) -> Passage | None:
         return (await self.store.passages([passage_id])).get(passage_id)

@@ -8,6 +8,24 @@ from __future__ import annotations
 
 import aiosqlite
 
+# SQL expressions shared with the store: a migration that rebuilds the full-text index needs them.
+# A passage's text is a slice of its source (the page body, or its comment's text), cut out by
+# ``passage_text`` (a function the store registers on every connection); the ``text`` column
+# stays for rows written before migration 6 blanked it.
+PASSAGE_TEXT = """passage_text(
+    p.text,
+    CASE WHEN p.comment_id IS NULL THEN d.body
+         ELSE (SELECT c.text FROM comments c WHERE c.id = p.comment_id) END,
+    p.source_start, p.source_end)"""
+# Filter tokens of a passage (see ``store.facet_query``): site and author as hex of their
+# ASCII-lowercased text (what COLLATE NOCASE compares), dates at three grains.
+FACETS = """('kind' || p.kind
+    || CASE WHEN d.site IS NULL THEN '' ELSE ' s' || hex(lower(d.site)) END
+    || CASE WHEN p.author IS NULL THEN '' ELSE ' a' || hex(lower(p.author)) END
+    || CASE WHEN d.published_int IS NULL THEN ''
+            ELSE ' y' || (d.published_int / 10000) || ' m' || (d.published_int / 100)
+                 || ' d' || d.published_int END)"""
+
 MIGRATIONS: list[str] = [
     # 1: documents, comments, passages, FTS over passages, key/value metadata.
     """
@@ -184,6 +202,23 @@ MIGRATIONS: list[str] = [
     # body or the comment): stored again it was a fifth of the archive. The column stays, blank.
     """
     UPDATE passages SET text = '';
+    """,
+    # Filters inside the full-text index: a ``facets`` column of tokens for the passage's kind,
+    # site, author and publication year, month and day (``store.FACETS``), weighing nothing in
+    # BM25. A filtered lexical search becomes one FTS5 query that intersects posting lists,
+    # instead of joining every match to its passage and page (~30 ms at 100k passages).
+    f"""
+    DROP TABLE passages_fts_vocab;
+    DROP TABLE passages_fts;
+    CREATE VIRTUAL TABLE passages_fts USING fts5(
+        text, author, title, facets,
+        content = '',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
+    INSERT INTO passages_fts (rowid, text, author, title, facets)
+    SELECT p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''), {FACETS}
+    FROM passages p JOIN documents d ON d.id = p.document_id;
     """,
 ]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,19 +21,10 @@ from index.models import (
     SearchFilters,
     date_as_int,
 )
-from index.schema import migrate
+from index.schema import FACETS, PASSAGE_TEXT, migrate
 from index.vector_codec import Projection, pack, unpack
 
 SaveOutcome = Literal["added", "updated", "unchanged"]
-
-# A passage's text is a slice of its source (the page body, or its comment's text) and is not
-# stored again: ``passage_text`` (a function registered on every connection) cuts it out. The
-# ``text`` column stays for rows written before migration 6 blanked it.
-PASSAGE_TEXT = """passage_text(
-    p.text,
-    CASE WHEN p.comment_id IS NULL THEN d.body
-         ELSE (SELECT c.text FROM comments c WHERE c.id = p.comment_id) END,
-    p.source_start, p.source_end)"""
 
 _PASSAGE_COLUMNS = f"""
     p.id, p.document_id, p.kind, p.position, {PASSAGE_TEXT}, p.author,
@@ -88,6 +80,60 @@ def _now() -> str:
 def fts_query(terms: Iterable[str]) -> str:
     """An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax."""
     return " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+
+
+def _nocase(text: str) -> str:
+    """What SQLite's ``lower()`` and COLLATE NOCASE do: fold ASCII letters only."""
+    return "".join(c.lower() if c.isascii() else c for c in text)
+
+
+def facet_query(filters: SearchFilters, dated: tuple[date, date] | None = None) -> str | None:
+    """The FTS5 conditions (`` AND facets : (...)``) that apply ``filters`` through the facet
+    tokens of ``schema.FACETS``; empty for no filter, None when no passage can match. An open
+    end of a period is closed at ``dated``, the archive's first and last publication dates
+    (None when nothing is dated)."""
+    groups: list[list[str]] = []
+    if filters.kind:
+        groups.append([f"kind{filters.kind}"])
+    if filters.site:
+        groups.append(["s" + _nocase(filters.site).encode().hex()])
+    if filters.author:
+        groups.append(["a" + _nocase(filters.author).encode().hex()])
+    if filters.since or filters.until:
+        if dated is None:
+            return None
+        # Past the archive's dates there are no passages: an end beyond them moves to its
+        # year's edge, which a single year token covers.
+        first, last = dated
+        since = filters.since if filters.since and filters.since > first else date(first.year, 1, 1)
+        until = filters.until if filters.until and filters.until < last else date(last.year, 12, 31)
+        tokens = period_tokens(since, until)
+        if not tokens:
+            return None
+        groups.append(tokens)
+    return "".join(
+        " AND facets : (" + " OR ".join(f'"{token}"' for token in group) + ")" for group in groups
+    )
+
+
+def period_tokens(since: date, until: date) -> list[str]:
+    """The fewest year, month and day tokens that cover ``since``..``until`` exactly."""
+    tokens: list[str] = []
+    day = since
+    while day <= until:
+        year_end = date(day.year, 12, 31)
+        if day.month == 1 and day.day == 1 and year_end <= until:
+            tokens.append(f"y{day.year}")
+            day = year_end + timedelta(days=1)
+            continue
+        next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        if day.day == 1 and next_month - timedelta(days=1) <= until:
+            tokens.append(f"m{day.year}{day.month:02d}")
+            day = next_month
+            continue
+        tokens.append(f"d{day.year}{day.month:02d}{day.day:02d}")
+        day += timedelta(days=1)
+    return tokens
 
 
 def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
@@ -234,8 +280,9 @@ class Store:
             )
             await db.execute(
                 f"""
-                INSERT INTO passages_fts (rowid, text, author, title)
-                SELECT p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, '')
+                INSERT INTO passages_fts (rowid, text, author, title, facets)
+                SELECT p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''),
+                       {FACETS}
                 FROM passages p JOIN documents d ON d.id = p.document_id
                 WHERE p.document_id = ?
                 """,
@@ -257,8 +304,9 @@ class Store:
         # A contentless FTS5 table forgets a row only when given the values it indexed.
         await self._db.execute(
             f"""
-            INSERT INTO passages_fts (passages_fts, rowid, text, author, title)
-            SELECT 'delete', p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, '')
+            INSERT INTO passages_fts (passages_fts, rowid, text, author, title, facets)
+            SELECT 'delete', p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''),
+                   {FACETS}
             FROM passages p JOIN documents d ON d.id = p.document_id
             WHERE p.document_id = ?
             """,
@@ -329,46 +377,27 @@ class Store:
     # --- reading -------------------------------------------------------------------------------
 
     async def lexical_search(
-        self,
-        terms: Sequence[str],
-        filters: SearchFilters,
-        limit: int,
-        overfetch: int | None = None,
+        self, terms: Sequence[str], filters: SearchFilters, limit: int
     ) -> list[tuple[str, float]]:
         """Passage ids ranked by BM25 (best first) with their scores; the author column counts
-        most, so "what did Random guy say" finds Random guy's comments.
-
-        Ranking inside FTS5 alone and joining only the top rows is ~3x faster than joining
-        every match (30k rows for a common word at 100k passages) before sorting. A filter is
-        then applied to the best ``overfetch`` rows when given (a broad filter: enough of them
-        pass), or else to every match (a narrow one)."""
+        most, so "what did Random guy say" finds Random guy's comments. Filters are facet
+        tokens in the same FTS5 query; ranking inside FTS5 and joining only the top rows is
+        ~3x faster than joining every match (30k rows for a common word at 100k passages)."""
         if not terms:
             return []
-        ranked = """
-            SELECT rowid, bm25(passages_fts, 1.0, 4.0, 0.5) AS rank FROM passages_fts
-            WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?
+        dated = await self.published_bounds() if filters.since or filters.until else None
+        facets = facet_query(filters, dated)
+        if facets is None:
+            return []
+        sql = """
+            SELECT p.id, f.rank FROM (
+                SELECT rowid, bm25(passages_fts, 1.0, 4.0, 0.5, 0.0) AS rank FROM passages_fts
+                WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?
+            ) AS f JOIN passages p ON p.seq = f.rowid ORDER BY f.rank
         """
-        if filters.is_empty() or overfetch is not None:
-            where, params = _filter_sql(filters)
-            join = " JOIN documents d ON d.id = p.document_id" if "d." in where else ""
-            sql = f"""
-                SELECT p.id, f.rank FROM ({ranked}) AS f
-                JOIN passages p ON p.seq = f.rowid{join}
-                WHERE 1{where} ORDER BY f.rank LIMIT ?
-            """
-            args = [fts_query(terms), overfetch or limit, *params, limit]
-        else:
-            where, params = _filter_sql(filters)
-            sql = f"""
-                SELECT p.id, bm25(passages_fts, 1.0, 4.0, 0.5) AS rank
-                FROM passages_fts
-                JOIN passages p ON p.seq = passages_fts.rowid
-                JOIN documents d ON d.id = p.document_id
-                WHERE passages_fts MATCH ?{where}
-                ORDER BY rank LIMIT ?
-            """
-            args = [fts_query(terms), *params, limit]
-        async with self._db.execute(sql, args) as cursor:
+        # the words are looked for outside the facets, so no word is ever read as a filter
+        query = f"{{text author title}} : ({fts_query(terms)}){facets}"
+        async with self._db.execute(sql, [query, limit]) as cursor:
             return [(pid, -score) for pid, score in await cursor.fetchall()]
 
     async def passages(self, passage_ids: Sequence[str]) -> dict[str, Passage]:
@@ -757,6 +786,11 @@ class Store:
             [(repack(blob, count), seq) for seq, blob, count in sentences if count],
         )
         await self._db.commit()
+        # The rows shrank in place, leaving their pages mostly empty: give the room back, unless
+        # another connection is reading right now (a bot answering during a re-index); SQLite
+        # then reuses the free room for the rows that follow.
+        with contextlib.suppress(sqlite3.OperationalError):
+            await self._db.execute("VACUUM")
         return len(passages)
 
     async def sentence_vectors(
@@ -829,6 +863,17 @@ class Store:
             f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({marks})", list(terms)
         ) as cursor:
             return {term: int(doc) for term, doc in await cursor.fetchall()}
+
+    async def published_bounds(self) -> tuple[date, date] | None:
+        """The first and last publication dates in the archive (two index lookups)."""
+        async with self._db.execute(
+            "SELECT min(published_int), max(published_int) FROM documents"
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] is None:
+            return None
+        first, last = (date(v // 10000, v // 100 % 100, v % 100) for v in row)
+        return first, last
 
     async def data_version(self) -> int:
         """Changes whenever another connection commits (SQLite's ``PRAGMA data_version``):

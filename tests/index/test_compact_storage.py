@@ -13,6 +13,7 @@ from index.text import sentence_spans
 from index.vector_codec import (
     PROJECTED_DIMENSION,
     Projection,
+    cosines,
     is_projected,
     pack,
     unpack,
@@ -124,7 +125,12 @@ def test_projected_blobs_keep_rankings_in_a_fifth_of_the_room() -> None:
     assert np.allclose(np.linalg.norm(restored, axis=1), 1.0, atol=1e-5)
     query = vectors[100]
     assert np.max(np.abs(restored @ query - vectors[:5] @ query)) < 0.05
-    assert np.argmax(unpack_rows([pack(v, projection) for v in vectors], projection) @ query) == 100
+    packed = [pack(v, projection) for v in vectors]
+    assert np.argmax(unpack_rows(packed, projection) @ query) == 100
+    # scored in the projected space, the cosines are those of the restored vectors
+    assert np.allclose(
+        cosines(packed, query, projection), unpack_rows(packed, projection) @ query, atol=1e-5
+    )
     # the projection survives its trip through ``meta``
     again = Projection.from_text(projection.to_text())
     assert np.allclose(unpack(blob, 5, again), restored)

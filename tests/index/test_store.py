@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from index.archive import Archive, ModelMismatch
 from index.embedder import HashEmbedder
 from index.models import SearchFilters
+from index.store import period_tokens
 from ingest.chunking import build_document
 from ingest.page import Page, PageComment
 
@@ -139,3 +142,68 @@ async def test_read_caches_follow_commits_from_another_connection(
     finally:
         await writer.close()
         await reader.close()
+
+
+def test_period_tokens_cover_each_day_of_a_period_once() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        since = date(2014, 1, 1) + timedelta(days=rng.randrange(1200))
+        until = since + timedelta(days=rng.randrange(-3, 900))
+        covered: list[date] = []
+        for token in period_tokens(since, until):
+            grain, digits = token[0], token[1:]
+            first = date(int(digits[:4]), int(digits[4:6] or 1), int(digits[6:] or 1))
+            last = (
+                date(first.year, 12, 31)
+                if grain == "y"
+                else date(first.year + first.month // 12, first.month % 12 + 1, 1)
+                - timedelta(days=1)
+                if grain == "m"
+                else first
+            )
+            covered.extend(first + timedelta(days=n) for n in range((last - first).days + 1))
+        expected = [since + timedelta(days=n) for n in range((until - since).days + 1)]
+        assert covered == expected
+
+
+async def test_filtered_lexical_search_admits_exactly_what_sql_filters_admit(
+    tmp_path: Path, hash_embedder
+) -> None:
+    archive = await _open(tmp_path, hash_embedder)
+    try:
+        for n in range(40):
+            page = Page(
+                origin=f"/archive/{n}.txt",
+                format="text",
+                body=[f"The harbour toll rose again in year {n}. Council minutes {n}."],
+                title=f"Harbour {n}",
+                site=["Gazette", "Ébéniste Daily"][n % 2],
+                published=date(2015, 1, 1) + timedelta(days=37 * n),
+                comments=[PageComment(f"Harbour toll remark {n}.", author=f"Reader {n % 3}")],
+            )
+            await archive.save_document(build_document(page))
+        await archive.sync_vectors()
+        terms = ["harbour", "toll"]
+        everything = await archive.store.lexical_search(terms, SearchFilters(), 1000)
+        assert len(everything) == 80
+        matched = 0
+        for filters in [
+            SearchFilters(kind="comment"),
+            SearchFilters(site="gazette"),
+            SearchFilters(site="ébéniste daily"),
+            SearchFilters(author="READER 1"),
+            SearchFilters(since=date(2016, 3, 1)),
+            SearchFilters(until=date(2015, 12, 31)),
+            SearchFilters(kind="article", since=date(2015, 6, 15), until=date(2016, 2, 10)),
+            SearchFilters(since=date(2030, 1, 1)),
+        ]:
+            found = await archive.store.lexical_search(terms, filters, 1000)
+            admitted = await archive.store.admitted([pid for pid, _ in everything], filters)
+            assert {pid for pid, _ in found} == admitted, filters
+            # the same order as unfiltered: filters only remove
+            order = [pid for pid, _ in everything if pid in admitted]
+            assert [pid for pid, _ in found] == order
+            matched += bool(found)
+        assert matched == 6
+    finally:
+        await archive.close()
