@@ -111,6 +111,7 @@ class Engine:
         if not question:
             raise ValueError("the question is empty")
         given = filters or SearchFilters()
+        await self.archive.refresh()
         filters = await self.infer_filters(question, given)
         # "What did Random guy say?": naming the reader is the whole request.
         only_names_reader = (
@@ -162,7 +163,7 @@ class Engine:
         require_evidence: bool,
     ) -> Answer:
         hits = await self.archive.search(
-            search_text, filters, passages, query_vector=question_vector
+            search_text, filters, passages, query_vector=question_vector, refresh=False
         )
         sentences, sentence_vectors = await self._sentences(hits)
         return compose(

@@ -90,7 +90,7 @@ class Archive:
         self._embedder = embedder
         self._model_checked = False
         # Read-side caches, forgotten by ``changed`` (writes through this archive) and when
-        # SQLite's data_version says another connection or process committed (``_refresh``).
+        # SQLite's data_version says another connection or process committed (``refresh``).
         self._total: int | None = None
         # Passages admitted per filter (capped, see dense_search).
         self._admitted: dict[SearchFilters, int] = {}
@@ -320,8 +320,7 @@ class Archive:
 
     async def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """Passage counts per term (0 for a term no passage has) and the archive's passage
-        count (for IDF)."""
-        await self._refresh()
+        count (for IDF), as of the last ``refresh``."""
         unknown = [t for t in dict.fromkeys(terms) if t not in self._frequencies]
         if unknown:
             found = await self.store.document_frequencies(unknown)
@@ -332,8 +331,8 @@ class Archive:
         return counts, await self._passages_total()
 
     async def authors(self) -> list[str]:
-        """Every named commenter or article author, longest first."""
-        await self._refresh()
+        """Every named commenter or article author, longest first, as of the last
+        ``refresh``."""
         if self._authors is None:
             self._authors = await self.store.authors()
         return self._authors
@@ -347,9 +346,10 @@ class Archive:
         self._authors = None
         self._projection_read = False
 
-    async def _refresh(self) -> None:
+    async def refresh(self) -> None:
         """Drop the caches when another connection (an ingest in another process, a re-index
-        writer) committed since they were filled: one PRAGMA, ~0.1 ms."""
+        writer) committed since they were filled: one PRAGMA. Called once per search or ask
+        (each call is a round trip to SQLite's thread, which adds up on a busy machine)."""
         version = await self.store.data_version()
         if version != self._data_version:
             self._data_version = version
@@ -402,10 +402,14 @@ class Archive:
         filters: SearchFilters | None = None,
         limit: int = 10,
         query_vector: np.ndarray | None = None,
+        *,
+        refresh: bool = True,
     ) -> list[Hit]:
-        """Hybrid search: chromadb nearest neighbours and FTS5 BM25, fused by reciprocal rank."""
+        """Hybrid search: chromadb nearest neighbours and FTS5 BM25, fused by reciprocal rank.
+        ``refresh=False`` when the caller has just called ``refresh``."""
         filters = filters or SearchFilters()
-        await self._refresh()
+        if refresh:
+            await self.refresh()
         if query_vector is None:
             query_vector = (await self.embed([query]))[0]
         dense, lexical = await asyncio.gather(

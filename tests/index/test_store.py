@@ -136,7 +136,9 @@ async def test_read_caches_follow_commits_from_another_connection(
         second = build_document(second_page)
         await writer.save_document(second)
         await writer.sync_vectors()
+        assert await reader.authors() == ["Ann Lee"]  # cached until the next refresh
         # the reader's cached authors and term counts are dropped: the other connection committed
+        await reader.refresh()
         assert sorted(await reader.authors()) == ["Ann Lee", "Bo Marsh"]
         assert (await reader.document_frequencies(["toll"]))[0] == {"toll": 2}
     finally:
