@@ -209,3 +209,52 @@ async def test_filtered_lexical_search_admits_exactly_what_sql_filters_admit(
         assert matched == 6
     finally:
         await archive.close()
+
+
+async def test_an_archive_of_the_older_layout_is_brought_up_to_date(tmp_path: Path) -> None:
+    import sqlite3
+
+    from index.schema import MIGRATIONS
+    from index.store import Store
+
+    path = tmp_path / "archive.db"
+    db = sqlite3.connect(path)
+    for version, script in enumerate(MIGRATIONS[:5], start=1):
+        db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    body = "The harbour toll rose. " * 40
+    db.execute(
+        "INSERT INTO documents (id, origin, format, content_hash, site, title, published,"
+        " published_int, body, ingested_at) VALUES ('d_1', 'a.txt', 'text', 'h', 'Gazette',"
+        " 'Tolls', '2016-12-05', 20161205, ?, 'now')",
+        (body,),
+    )
+    for seq, (start, end) in enumerate([(0, 23), (23, 46)], start=1):
+        db.execute(
+            "INSERT INTO passages (seq, id, document_id, kind, position, source_start,"
+            " source_end, text, embedded) VALUES (?, ?, 'd_1', 'article', ?, ?, ?, ?, 1)",
+            (seq, f"p_{seq}", seq, start, end, body[start:end]),
+        )
+        db.execute(
+            "INSERT INTO passages_fts (rowid, text, author, title) VALUES (?, ?, '', 'Tolls')",
+            (seq, body[start:end]),
+        )
+    db.commit()
+    db.close()
+
+    store = await Store.open(path)
+    try:
+        passages = await store.passages(["p_1", "p_2"])
+        assert [passages[p].text for p in ("p_1", "p_2")] == [body[0:23], body[23:46]]
+        december = SearchFilters(site="gazette", since=date(2016, 12, 1), until=date(2016, 12, 31))
+        found = await store.lexical_search(["toll"], december, 10)
+        assert {pid for pid, _ in found} == {"p_1", "p_2"}
+        assert await store.lexical_search(["toll"], SearchFilters(kind="comment"), 10) == []
+    finally:
+        await store.close()
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert db.execute("SELECT count(*) FROM passages WHERE text != ''").fetchone()[0] == 0
+        assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    finally:
+        db.close()
