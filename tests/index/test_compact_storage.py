@@ -118,7 +118,7 @@ def test_projected_blobs_keep_rankings_in_a_fifth_of_the_room() -> None:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     projection = Projection.fit(vectors)
     blob = pack(vectors[:5], projection)
-    assert is_projected(blob) and len(blob) == 1 + 5 * (4 + PROJECTED_DIMENSION)
+    assert is_projected(blob) and len(blob) == 1 + 5 * (4 + PROJECTED_DIMENSION // 2)
     assert len(blob) < len(pack(vectors[:5])) / 5
     restored = unpack(blob, 5, projection)
     assert restored.shape == (5, 384)
