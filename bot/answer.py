@@ -388,7 +388,7 @@ def compose(
         for c in sorted(candidates, key=lambda c: c.score, reverse=True)
         if c.score >= best.score * RELATIVE_FLOOR
     ][: MAX_QUOTES * 2]
-    quotes = _merge_adjacent(chosen, _sentence_order(sentences))[:MAX_QUOTES]
+    quotes = _distinct(_merge_adjacent(chosen, _sentence_order(sentences)))[:MAX_QUOTES]
     for number, quote in enumerate(quotes, start=1):
         quote.n = number
     return Answer(question, True, render_text(quotes), quotes, confidence=round(confidence, 4))
@@ -454,6 +454,17 @@ def _merge_adjacent(chosen: list[_Candidate], order: dict[tuple[str, Span], int]
         )
         for score, passage, start, end in runs
     ]
+
+
+def _distinct(quotes: list[Quote]) -> list[Quote]:
+    """Drop a quote whose text a stronger one already holds: passages overlap by a few
+    sentences (ingest.chunking), so one sentence can be a candidate in two passages, and
+    quoting it twice would spend one of the ``MAX_QUOTES`` on nothing new."""
+    kept: list[Quote] = []
+    for quote in quotes:
+        if not any(quote.text in other.text for other in kept):
+            kept.append(quote)
+    return kept
 
 
 def _run(run: list[_Candidate]) -> tuple[float, Passage, int, int]:
