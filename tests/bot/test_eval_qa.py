@@ -11,7 +11,7 @@ import pytest
 from conftest import settings_for
 
 from bot.answer import ABSTAIN_FEATURES
-from bot.evals.qa import fit_abstention, run_qa
+from bot.evals.qa import Judged, fit_abstention, gate_figures, run_qa
 from index.embedder import HashEmbedder
 
 SQUAD = {
@@ -61,7 +61,7 @@ def _args(tmp_path: Path, **extra: object) -> argparse.Namespace:
         "split": "all",
         "baselines": True,
         "fit": False,
-        "budget": 0.015,
+        "decline": 0.81,
         "cache": tmp_path / "cache",
     }
     values.update(extra)
@@ -75,13 +75,30 @@ async def test_reports_engine_baselines_and_abstention(
     assert await run_qa(_args(tmp_path), settings, HashEmbedder()) == 0
     report = json.loads(capsys.readouterr().out)
     systems = {row["system"]: row for row in report["systems"]}
-    assert {"engine", "bm25", "dense", "rrf", "para-then-sent"} <= set(systems)
+    assert {"engine", "ungated", "bm25", "dense", "rrf", "para-then-sent"} <= set(systems)
     assert systems["engine"]["questions"] == 3
     assert systems["engine"]["verbatim"] == 1.0
     assert systems["engine"]["recall@10"] == 1.0
+    # Without the gate every question is answered, and never worse than with it.
+    assert systems["ungated"]["answered"] == 1.0
+    assert systems["ungated"]["A@3"] >= systems["engine"]["A@3"]
+    assert systems["ungated"]["verbatim"] == 1.0
     assert 0.0 <= report["remove_gold"]["declined"] <= 1.0
     # One article: the dev half (the first articles // 2) is empty, all of it is test.
     assert set(report["remove_gold"]["declined_by_split"]) == {"test"}
+    assert {"engine/test", "ungated/test"} <= set(systems)
+    assert not {"engine/dev", "ungated/dev"} & set(systems)
+    assert systems["engine/test"] == {**systems["engine"], "system": "engine/test"}
+    calibration = report["remove_gold"]["calibration"]
+    assert [line["threshold"] for line in calibration] == sorted(
+        line["threshold"] for line in calibration
+    )
+    # A higher threshold declines more and answers less.
+    declined = [line["declined all"] for line in calibration]
+    assert declined == sorted(declined)
+    assert [line["A@3"] for line in calibration] == sorted(
+        (line["A@3"] for line in calibration), reverse=True
+    )
 
 
 async def test_fit_prints_ranking_and_abstention_models(
@@ -100,22 +117,35 @@ async def test_fit_prints_ranking_and_abstention_models(
     assert "ABSTAIN_BELOW = " in out
 
 
-def test_abstention_threshold_keeps_the_a1_budget() -> None:
+def test_abstention_threshold_declines_the_share_asked_for() -> None:
     """Confident right answers with the gold present, unconfident ones without: the fitted
-    threshold declines the absent ones and costs at most the budget of A@1."""
+    model tells them apart, and its threshold declines at least the share of the absent ones
+    asked for while keeping nearly every right answer."""
     rng = np.random.default_rng(0)
 
-    def rows(centre: float, n: int) -> list[np.ndarray]:
-        return [np.r_[1.0, rng.normal(centre, 1.0, len(ABSTAIN_FEATURES) - 1)] for _ in range(n)]
+    def judged(centre: float, n: int, right: bool) -> list[Judged]:
+        return [
+            Judged(np.r_[1.0, rng.normal(centre, 1.0, len(ABSTAIN_FEATURES) - 1)], right, right)
+            for _ in range(n)
+        ]
 
-    present = [(row, True) for row in rows(2.0, 200)] + [(row, False) for row in rows(0.0, 20)]
-    absent = [(row, False) for row in rows(-2.0, 200)]
-    weights, threshold = fit_abstention(present, absent, budget=0.02)
-    confidence = 1 / (1 + np.exp(-np.array([r for r, _ in present]) @ weights))
-    right = np.array([ok for _, ok in present])
-    assert right.mean() - (right & (confidence >= threshold)).mean() <= 0.02
-    absent_confidence = 1 / (1 + np.exp(-np.array([r for r, _ in absent]) @ weights))
-    assert (absent_confidence < threshold).mean() > 0.9
+    present = judged(2.0, 200, True) + judged(0.0, 20, False)
+    absent = judged(-2.0, 200, False)
+    weights, threshold = fit_abstention(present, absent, decline=0.9)
+    figures = gate_figures(present, absent, weights, threshold)
+    assert 0.9 <= figures["declined"] < 0.91
+    assert figures["A@1 ungated"] == figures["A@3 ungated"] == round(200 / 220, 3)
+    assert figures["A@1 ungated"] - figures["A@1"] <= 0.02
+    # Scaled inputs change nothing: the model is fitted on standardised ones.
+    scaled = [
+        Judged(j.inputs * np.r_[1.0, [10.0] * (len(j.inputs) - 1)], j.first, j.any) for j in present
+    ]
+    gone = [
+        Judged(j.inputs * np.r_[1.0, [10.0] * (len(j.inputs) - 1)], j.first, j.any) for j in absent
+    ]
+    weights10, threshold10 = fit_abstention(scaled, gone, decline=0.9)
+    assert np.allclose(weights10[1:] * 10, weights[1:], atol=1e-6)
+    assert threshold10 == pytest.approx(threshold)
 
 
 async def test_missing_data_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
