@@ -23,7 +23,14 @@ from index.models import DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
 from index.store import PendingPassage, SaveOutcome, Store
 from index.text import content_words, sentence_spans
-from index.vector_codec import PROJECTED_DIMENSION, Projection, cosines, pack, unpack
+from index.vector_codec import (
+    PROJECTED_DIMENSION,
+    ProjectedTable,
+    Projection,
+    cosines,
+    pack,
+    unpack,
+)
 from index.vectors import VectorIndex
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -102,6 +109,11 @@ class Archive:
         # The archive's vector projection (meta ``vector_projection``), read when first needed.
         self._projection: Projection | None = None
         self._projection_read = False
+        # Filtered dense search in memory (projected archives): every packed passage vector,
+        # and the passages each recent filter admits (seqs; a server filters by a few sites).
+        self._table: ProjectedTable | None = None
+        self._table_read = False
+        self._admitted_seqs: dict[SearchFilters, np.ndarray] = {}
 
     @classmethod
     async def open(
@@ -345,6 +357,8 @@ class Archive:
         self._frequencies.clear()
         self._authors = None
         self._projection_read = False
+        self._table, self._table_read = None, False
+        self._admitted_seqs.clear()
 
     async def refresh(self) -> None:
         """Drop the caches when another connection (an ingest in another process, a re-index
@@ -372,6 +386,11 @@ class Archive:
         if admitted == 0:
             return []
         if admitted <= EXACT_SEARCH_MAX:
+            projection = await self.projection()
+            table = await self._projected_table() if projection is not None else None
+            if table is not None and projection is not None:
+                seqs = await self._filter_seqs(filters)
+                return table.nearest(seqs, vector.astype(np.float32), projection, limit)
             ids, blobs = await self.store.vectors_matching(filters)
             if not ids:
                 return []
@@ -383,6 +402,24 @@ class Archive:
         found = await asyncio.to_thread(self.vectors.query, vector, fetch)
         keep = await self.store.admitted([pid for pid, _ in found], filters)
         return [(pid, score) for pid, score in found if pid in keep][:limit]
+
+    async def _projected_table(self) -> ProjectedTable | None:
+        """Every packed passage vector in memory, once the archive is projected (read again
+        after the archive changes: ~0.3 s at 100k passages)."""
+        if not self._table_read:
+            seqs, ids, blobs = await self.store.all_passage_vectors()
+            self._table = await asyncio.to_thread(ProjectedTable.of, seqs, ids, blobs)
+            self._table_read = True
+        return self._table
+
+    async def _filter_seqs(self, filters: SearchFilters) -> np.ndarray:
+        seqs = self._admitted_seqs.get(filters)
+        if seqs is None:
+            seqs = np.sort(np.asarray(await self.store.sequences_matching(filters), np.int64))
+            if len(self._admitted_seqs) >= 64:
+                self._admitted_seqs.clear()
+            self._admitted_seqs[filters] = seqs
+        return seqs
 
     async def _admitted_count(self, filters: SearchFilters) -> int:
         """How many passages ``filters`` admits, capped just past ``EXACT_SEARCH_MAX``: a broad

@@ -838,6 +838,24 @@ class Store:
             rows = await cursor.fetchall()
         return [row[0] for row in rows], [row[1] for row in rows]
 
+    async def sequences_matching(self, filters: SearchFilters) -> list[int]:
+        """The ``seq`` of every passage the filter admits (integers only: cheap to carry)."""
+        where, params = _filter_sql(filters)
+        join = " JOIN documents d ON d.id = p.document_id" if "d." in where else ""
+        async with self._db.execute(
+            f"SELECT p.seq FROM passages p{join} WHERE 1{where}", params
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def all_passage_vectors(self) -> tuple[list[int], list[str], list[bytes]]:
+        """Every stored passage vector with its passage's seq and id, in seq order."""
+        async with self._db.execute(
+            """SELECT v.seq, p.id, v.vector FROM passage_vectors v
+               JOIN passages p ON p.seq = v.seq ORDER BY v.seq"""
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
     async def admitted(self, passage_ids: Sequence[str], filters: SearchFilters) -> set[str]:
         """Which of ``passage_ids`` the filter admits."""
         if not passage_ids:

@@ -71,7 +71,7 @@ class Projection:
         along = self.components @ query
         mean_dot = float(self.mean @ query)
         mean_along = self.components @ self.mean
-        norms_sq = np.einsum("ij,ij->i", coordinates, coordinates)
+        norms_sq = np.square(coordinates).sum(axis=1)  # (einsum is ~15x slower here)
         norms_sq += 2.0 * (coordinates @ mean_along) + float(self.mean @ self.mean)
         norms = np.sqrt(np.maximum(norms_sq, 1e-12))
         return (coordinates @ along + mean_dot) / norms
@@ -146,6 +146,39 @@ def cosines(blobs: list[bytes], query: np.ndarray, projection: Projection | None
         raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), width)[:, 1:]
         return projection.cosines(_coordinates(raw), query)
     return unpack_rows(blobs, projection) @ query
+
+
+@dataclass(frozen=True)
+class ProjectedTable:
+    """Every passage vector of a projected archive, still packed (68 bytes each: 7 MB at 100k
+    passages), held in memory so a filtered dense search scores the passages a filter admits
+    without reading their vectors from SQLite."""
+
+    seqs: np.ndarray  # sorted passage seqs
+    ids: list[str]
+    raw: np.ndarray  # (n, 4 + d/2) scale and int4 pairs, format byte dropped
+
+    @classmethod
+    def of(cls, seqs: list[int], ids: list[str], blobs: list[bytes]) -> ProjectedTable | None:
+        """The table, or None unless every blob is projected alike."""
+        if not blobs or not all(is_projected(b) and len(b) == len(blobs[0]) for b in blobs):
+            return None
+        raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), -1)[:, 1:]
+        return cls(np.asarray(seqs, dtype=np.int64), ids, raw)
+
+    def nearest(
+        self, seqs: np.ndarray, query: np.ndarray, projection: Projection, limit: int
+    ) -> list[tuple[str, float]]:
+        """The ``limit`` passages among ``seqs`` nearest ``query``, with cosine similarity."""
+        rows = np.searchsorted(self.seqs, seqs)
+        inside = rows < len(self.seqs)
+        rows, wanted = rows[inside], seqs[inside]
+        rows = rows[self.seqs[rows] == wanted]  # a passage not embedded yet has no vector
+        if len(rows) == 0:
+            return []
+        scores = projection.cosines(_coordinates(self.raw[rows]), query)
+        top = np.argsort(-scores)[:limit]
+        return [(self.ids[rows[i]], float(scores[i])) for i in top]
 
 
 def _restored(raw: np.ndarray, fmt: int, projection: Projection | None) -> np.ndarray:

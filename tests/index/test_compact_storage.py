@@ -176,6 +176,14 @@ async def test_a_large_archive_stores_projected_vectors_and_no_passage_text_twic
         assert np.all(np.sum(vectors * exact, axis=1) > 0.5)
         comments = await archive.search("remark toll", filters=SearchFilters(kind="comment"))
         assert comments and all(h.passage.kind == "comment" for h in comments)
+        # a filtered dense search is served from the packed vectors held in memory, and ranks
+        # as scoring the filter's vectors read from SQLite does
+        vector = embedder.embed(["remark 7 on toll 1"])[0]
+        in_memory = await archive.dense_search(vector, SearchFilters(kind="comment"), 10)
+        ids, blobs = await archive.store.vectors_matching(SearchFilters(kind="comment"))
+        scores = cosines(blobs, vector, await archive.projection())
+        assert [pid for pid, _ in in_memory] == [ids[i] for i in np.argsort(-scores)[:10]]
+        assert archive._table is not None and len(archive._table.ids) == 400
         stored = archive.vectors._collection.get(limit=20, include=["metadatas"])
         got = stored["metadatas"]
     db = sqlite3.connect(tmp_path / "data" / "archive.db")
