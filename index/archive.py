@@ -400,7 +400,11 @@ class Archive:
         total = max(await self._passages_total(), admitted)
         fetch = min(OVERFETCH_MAX, math.ceil(limit * total / admitted * 1.5))
         found = await asyncio.to_thread(self.vectors.query, vector, fetch)
-        keep = await self.store.admitted([pid for pid, _ in found], filters)
+        table = await self._projected_table() if await self.projection() is not None else None
+        if table is not None:
+            keep = table.admitted([pid for pid, _ in found], await self._filter_seqs(filters))
+        else:
+            keep = await self.store.admitted([pid for pid, _ in found], filters)
         return [(pid, score) for pid, score in found if pid in keep][:limit]
 
     async def _projected_table(self) -> ProjectedTable | None:

@@ -157,6 +157,7 @@ class ProjectedTable:
     seqs: np.ndarray  # sorted passage seqs
     ids: list[str]
     raw: np.ndarray  # (n, 4 + d/2) scale and int4 pairs, format byte dropped
+    seq_of: dict[str, int]
 
     @classmethod
     def of(cls, seqs: list[int], ids: list[str], blobs: list[bytes]) -> ProjectedTable | None:
@@ -164,7 +165,16 @@ class ProjectedTable:
         if not blobs or not all(is_projected(b) and len(b) == len(blobs[0]) for b in blobs):
             return None
         raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), -1)[:, 1:]
-        return cls(np.asarray(seqs, dtype=np.int64), ids, raw)
+        return cls(np.asarray(seqs, dtype=np.int64), ids, raw, dict(zip(ids, seqs, strict=True)))
+
+    def admitted(self, passage_ids: list[str], seqs: np.ndarray) -> set[str]:
+        """Which of ``passage_ids`` are among the (sorted) ``seqs`` a filter admits."""
+        known = [(pid, self.seq_of[pid]) for pid in passage_ids if pid in self.seq_of]
+        if not known or len(seqs) == 0:
+            return set()
+        wanted = np.array([seq for _, seq in known], dtype=np.int64)
+        rows = np.minimum(np.searchsorted(seqs, wanted), len(seqs) - 1)
+        return {pid for (pid, _), hit in zip(known, seqs[rows] == wanted, strict=True) if hit}
 
     def nearest(
         self, seqs: np.ndarray, query: np.ndarray, projection: Projection, limit: int

@@ -184,6 +184,12 @@ async def test_a_large_archive_stores_projected_vectors_and_no_passage_text_twic
         scores = cosines(blobs, vector, await archive.projection())
         assert [pid for pid, _ in in_memory] == [ids[i] for i in np.argsort(-scores)[:10]]
         assert archive._table is not None and len(archive._table.ids) == 400
+        # a broad filter's over-fetched neighbours are checked against the filter in memory too
+        everything = [pid for pid, _ in await archive.dense_search(vector, SearchFilters(), 400)]
+        seqs = await archive._filter_seqs(SearchFilters(kind="comment"))
+        assert archive._table.admitted(everything, seqs) == await archive.store.admitted(
+            everything, SearchFilters(kind="comment")
+        )
         stored = archive.vectors._collection.get(limit=20, include=["metadatas"])
         got = stored["metadatas"]
     db = sqlite3.connect(tmp_path / "data" / "archive.db")
