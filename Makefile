@@ -62,5 +62,10 @@ eval-qa: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench scale $(BENCH_ARGS)
 
+## Peak RSS of `archivist ingest` on a generated 1 GB WARC beside a 100 MB one (written once under
+## build/bench/warc; hash embedder). BENCH_ARGS="--size-mb 200", "--model real", "--chroma-server".
+bench-warc: $(STAMP)
+	$(PY) -m bench warc $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

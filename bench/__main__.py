@@ -11,6 +11,7 @@ from bench import (
     BENCHMARKS,
     ask_latency,  # noqa: F401  (registers "ask")
     scale,  # noqa: F401  (registers "scale")
+    warc_memory,  # noqa: F401  (registers "warc")
 )
 
 
@@ -25,6 +26,23 @@ def main() -> None:
     parser.add_argument("--device", help="embedding device (cpu, cuda); default: automatic")
     parser.add_argument("--json", action="store_true", help="scale: the figures as JSON")
     parser.add_argument("--questions", type=int, default=200, help="asks per row")
+    parser.add_argument(
+        "--size-mb", type=float, default=1024, help="warc: the large generated WARC's size"
+    )
+    parser.add_argument(
+        "--small-mb", type=float, help="warc: the small WARC's size (default: a tenth)"
+    )
+    parser.add_argument(
+        "--model",
+        choices=("hash", "real"),
+        default="hash",
+        help="warc: embed with the hash embedder (default) or the real model",
+    )
+    parser.add_argument(
+        "--chroma-server",
+        action="store_true",
+        help="warc: vectors in a chroma server process (CHROMA_URL), its memory measured apart",
+    )
     parser.add_argument("--cache", type=Path, default=Path("build/bench"), help="scratch")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -61,6 +61,18 @@ def _content_type(record: ArcWarcRecord) -> str:
     return value.split(";")[0].strip().lower()
 
 
+def _declared_size(record: ArcWarcRecord) -> int | None:
+    """The payload's size as the record declares it, when its bytes are the page's bytes (no
+    chunked transfer or content encoding to undo): what is left of the record's block once
+    warcio has read the HTTP headers."""
+    headers = record.http_headers
+    if headers is not None and (
+        headers.get_header("Content-Encoding") or headers.get_header("Transfer-Encoding")
+    ):
+        return None
+    return getattr(record.raw_stream, "limit", None)
+
+
 def _record_page(record: ArcWarcRecord, origin: str) -> Page | Notice:
     """The page in one record, or a notice saying why it holds none."""
     kind = record.rec_type
@@ -72,6 +84,15 @@ def _record_page(record: ArcWarcRecord, origin: str) -> Page | Notice:
     status = record.http_headers.get_statuscode() if record.http_headers is not None else "200"
     if status and not status.startswith("2"):
         return Notice(origin, f"{kind} record skipped: HTTP status {status}")
+    size = _declared_size(record)
+    if size is not None and size > MAX_HTML_BYTES:
+        # Refused unread: reading up to the limit first would hold 20 MB (twice over, in
+        # warcio's pieces and their join) only to throw it away.
+        return Notice(
+            origin,
+            f"{kind} record skipped: page too large ({size / 1e6:.1f} MB; "
+            f"the limit is {MAX_HTML_BYTES / 1e6:.0f} MB)",
+        )
     data = record.content_stream().read(MAX_HTML_BYTES + 1)
     url = record.rec_headers.get_header("WARC-Target-URI")
     try:

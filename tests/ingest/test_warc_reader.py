@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tracemalloc
 from io import BytesIO
 from pathlib import Path
 
@@ -117,3 +118,34 @@ def test_a_target_uri_with_spaces_is_repaired_without_a_warning(
         [page] = [i for i in WarcReader().read(path) if isinstance(i, Page)]
     assert page.origin.startswith(str(path))
     assert not [r for r in caplog.records if "WARC-Target-URI" in r.getMessage()]
+
+
+def test_an_html_record_over_the_size_limit_is_refused_without_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 1 MB limit stands in for the real 20 MB so the archive stays small; the page is 3 MB.
+    limit = 1_000_000
+    monkeypatch.setattr("ingest.readers.warc.MAX_HTML_BYTES", limit)
+    body = b"<html><body><p>" + b"Harbour news. " * (3_000_000 // 14) + b"</p></body></html>"
+    buffer = BytesIO()
+    writer = WARCWriter(buffer, gzip=False)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    writer.write_record(
+        writer.create_warc_record(
+            "https://a.example/huge", "response", payload=BytesIO(body), http_headers=headers
+        )
+    )
+    path = tmp_path / "huge.warc"
+    path.write_bytes(buffer.getvalue())
+    del body, buffer
+    tracemalloc.start()
+    try:
+        items = list(WarcReader().read(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    [notice] = items
+    assert isinstance(notice, Notice) and not notice.warning
+    assert "page too large (3.0 MB; the limit is 1 MB)" in notice.reason
+    # Reading the record up to the limit to find it too large would hold at least that much.
+    assert peak < limit / 2
