@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format clean eval-ingest eval-qa bench bench-discord bench-discord-reindex
+.PHONY: install run test lint format clean eval-ingest eval-qa bench bench-discord bench-discord-reindex bench-warc
 
 # torch goes in first and pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
 # pulled in by sentence-transformers would bring gigabytes of CUDA packages.

@@ -187,7 +187,6 @@ class _Run:
         self.files_done = 0
         self.vectors = VectorPipeline(archive)
         self.started = time.perf_counter()
-        self.seen_identities: set[str] = set()
 
     def skip(self, path: str, reason: str, warning: bool = False) -> None:
         skipped = Skipped(path, reason)
@@ -309,7 +308,6 @@ class _Run:
     ) -> Outcome:
         store = self.store
         identity = page.identity
-        self.seen_identities.add(identity)
         state = await store.document_state(document.document_id)
         if state is None:
             alias = await store.alias(identity)
