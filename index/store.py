@@ -78,8 +78,10 @@ def _now() -> str:
 
 
 def fts_query(terms: Iterable[str]) -> str:
-    """An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax."""
-    return " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+    """An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax,
+    looked for in the text, author and title (never among the facet tokens, which are filters)."""
+    quoted = " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+    return f"{{text author title}} : ({quoted})"
 
 
 def _nocase(text: str) -> str:
@@ -395,8 +397,7 @@ class Store:
                 WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?
             ) AS f JOIN passages p ON p.seq = f.rowid ORDER BY f.rank
         """
-        # the words are looked for outside the facets, so no word is ever read as a filter
-        query = f"{{text author title}} : ({fts_query(terms)}){facets}"
+        query = f"{fts_query(terms)}{facets}"
         async with self._db.execute(sql, [query, limit]) as cursor:
             return [(pid, -score) for pid, score in await cursor.fetchall()]
 
