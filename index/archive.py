@@ -409,7 +409,7 @@ class Archive:
 
     async def _projected_table(self) -> ProjectedTable | None:
         """Every packed passage vector in memory, once the archive is projected (read again
-        after the archive changes: ~0.3 s at 100k passages)."""
+        after the archive changes: ~0.2 s at 100k passages)."""
         if not self._table_read:
             seqs, ids, blobs = await self.store.all_passage_vectors()
             self._table = await asyncio.to_thread(ProjectedTable.of, seqs, ids, blobs)
