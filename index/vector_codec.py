@@ -142,7 +142,7 @@ def cosines(blobs: list[bytes], query: np.ndarray, projection: Projection | None
     query = np.asarray(query, dtype=np.float32)
     width = len(blobs[0])
     uniform = all(len(b) == width and b[0] == blobs[0][0] for b in blobs)
-    if uniform and width % 2 == 1 and blobs[0][0] == PROJECTED and projection is not None:
+    if uniform and is_projected(blobs[0]) and projection is not None:
         raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), width)[:, 1:]
         return projection.cosines(_coordinates(raw), query)
     return unpack_rows(blobs, projection) @ query
