@@ -146,6 +146,35 @@ async def test_read_caches_follow_commits_from_another_connection(
         await reader.close()
 
 
+async def test_dated_search_follows_an_earlier_page_committed_elsewhere(
+    tmp_path: Path, hash_embedder
+) -> None:
+    """The archive's first and last publication dates bound a dated filter's facet tokens and
+    are cached: a page dated before them, committed by another connection, must still match."""
+    reader = await _open(tmp_path, hash_embedder)
+    writer = await _open(tmp_path, hash_embedder)
+    since_2010 = SearchFilters(since=date(2010, 1, 1))
+    try:
+        recent = _page([], "The toll bridge reopened in December.")
+        recent.published = date(2016, 12, 12)
+        await writer.save_document(build_document(recent))
+        await writer.sync_vectors()
+        assert len(await _lexical_documents(reader, since_2010)) == 1
+        older = _page([], "A toll was first charged on the bridge.")
+        older.origin, older.published = "/archive/older.txt", date(2012, 5, 1)
+        await writer.save_document(build_document(older))
+        await writer.sync_vectors()
+        assert len(await _lexical_documents(reader, since_2010)) == 2
+    finally:
+        await writer.close()
+        await reader.close()
+
+
+async def _lexical_documents(archive: Archive, filters: SearchFilters) -> set[str]:
+    hits = await archive.search("toll", filters)
+    return {hit.passage.document_id for hit in hits if hit.lexical_rank is not None}
+
+
 def test_period_tokens_cover_each_day_of_a_period_once() -> None:
     rng = random.Random(5)
     for _ in range(200):
