@@ -1,18 +1,25 @@
-"""Conversations: a question in a message that mentions the bot is answered in a new thread,
-and later messages in that thread are follow-ups read against the question before them."""
+"""Conversations: a question addressed to the bot in a server channel is answered in a new
+thread the bot starts, and later messages in that thread are follow-ups read against the
+question before them. A question in a DM is answered in the DM.
+
+What counts as addressed is narrow on purpose, since most messages a server sends are not for
+the bot: the bot's mention written in the text (``<@id>``), or a mention of the role Discord
+manages for the bot. A Discord reply to one of the bot's messages lists the bot in
+``message.mentions`` as well (the reply ping), and "ok thanks" must not open a thread.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
 from bot.community import Rejected
 from bot.discord_format import clip
-from bot.discord_ui import GENERIC_ERROR, NO_PINGS, SlowDown, send_answer
+from bot.discord_ui import GENERIC_ERROR, NO_PINGS, Send, SlowDown, send_answer
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -20,55 +27,138 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 THREAD_NAME_LIMIT = 100
-_THREADS = (discord.ChannelType.public_thread, discord.ChannelType.private_thread)
+THREAD_PERMISSION = "Create Public Threads"
+# What people write; every other type is a notice Discord posts (a pin, a thread renamed to
+# "Aleppo", a member joining) that must not be read as a question.
+_WRITTEN = (discord.MessageType.default, discord.MessageType.reply)
 
 
 class Conversation(commands.Cog):
     def __init__(self, bot: ArchivistBot) -> None:
         self.bot = bot
 
+    # --- who is addressed ----------------------------------------------------------------------
+
+    @property
+    def _me(self) -> discord.ClientUser:
+        assert self.bot.user is not None  # on_message checked
+        return self.bot.user
+
+    @staticmethod
+    def _own_role(message: discord.Message) -> discord.Role | None:
+        """The role Discord made for the bot in this server; the @ menu offers it beside the
+        bot itself, so people pick it to call the bot."""
+        return message.guild.self_role if message.guild is not None else None
+
+    def _addressed(self, message: discord.Message) -> bool:
+        if self._me.id in message.raw_mentions:
+            return True
+        roles = message.raw_role_mentions  # looked at first: most messages mention no role
+        role = self._own_role(message) if roles else None
+        return role is not None and role.id in roles
+
     def _question(self, message: discord.Message) -> str:
-        """The message without the mentions of the bot."""
-        assert self.bot.user is not None
-        mention = re.compile(rf"<@!?{self.bot.user.id}>")
-        return mention.sub("", message.content).strip()
+        """The message without the mentions that address the bot."""
+        pattern = rf"<@!?{self._me.id}>"
+        role = self._own_role(message)
+        if role is not None:
+            pattern += rf"|<@&{role.id}>"
+        return re.sub(pattern, "", message.content).strip()
+
+    def _is_own_thread(self, channel: Any) -> bool:
+        """Only threads the bot started hold conversations: a mention in someone else's
+        thread must not make every later message there a question."""
+        return isinstance(channel, discord.Thread) and channel.owner_id == self._me.id
+
+    # --- events --------------------------------------------------------------------------------
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.guild is None or self.bot.user is None:
+        if self.bot.user is None or message.author.bot or message.type not in _WRITTEN:
             return
-        mentioned = self.bot.user in message.mentions
         channel = message.channel
-        in_thread = getattr(channel, "type", None) in _THREADS
-        # Only threads are looked up: most messages a server sends are not for the bot.
-        if in_thread and await self.bot.community.is_conversation(channel.id):
-            await self._guarded(message, self._follow_up(message))
-        elif mentioned:
-            await self._guarded(message, self._start(message, in_thread))
+        if isinstance(channel, discord.DMChannel):
+            # Everything in a DM is addressed to the bot.
+            await self._guarded(message, self._start(message))
+            return
+        if message.guild is None:
+            return
+        addressed = self._addressed(message)
+        if self._is_own_thread(channel):
+            if not addressed and not self._is_plain_follow_up(message):
+                return
+            # Only the bot's own threads are looked up: a server sends many messages.
+            if await self.bot.community.is_conversation(channel.id):
+                await self._guarded(message, self._follow_up(message))
+                return
+        if addressed:
+            await self._guarded(message, self._start(message))
+
+    def _is_plain_follow_up(self, message: discord.Message) -> bool:
+        """A message in a conversation thread that does not mention the bot is a follow-up
+        when it holds text; an image or a sticker with no words is chatter, left alone.
+        Without the Message Content intent such messages arrive empty, or with their text but
+        no mention written when they reply to the bot: then only mentions are follow-ups."""
+        return self.bot.intents.message_content and bool(self._question(message))
 
     async def _guarded(self, message: discord.Message, work: object) -> None:
         """Refusals are told; failures are logged with their traceback and told briefly."""
         try:
             await work  # type: ignore[misc]
         except (Rejected, SlowDown) as refusal:
-            await message.reply(str(refusal), allowed_mentions=NO_PINGS)
+            await self._reply(message, str(refusal))
         except Exception:
             log.exception("answering message %s failed", message.id)
             try:
-                await message.reply(GENERIC_ERROR, allowed_mentions=NO_PINGS)
+                await self._reply(message, GENERIC_ERROR)
             except discord.HTTPException:
                 log.exception("could not tell the user about a failure")
 
-    async def _start(self, message: discord.Message, in_thread: bool) -> None:
+    @staticmethod
+    async def _reply(message: discord.Message, text: str) -> None:
+        # The question may be deleted meanwhile: the reply is still sent, without the link.
+        await message.channel.send(
+            text,
+            reference=message.to_reference(fail_if_not_exists=False),
+            allowed_mentions=NO_PINGS,
+        )
+
+    # --- answering -----------------------------------------------------------------------------
+
+    async def _start(self, message: discord.Message) -> None:
         service = self.bot.community
         question = service.check_question(self._question(message))
         self.bot.ask_limiter.check(message.author.id)
-        if in_thread:  # a thread cannot hold a thread: this one becomes the conversation
-            thread = message.channel
-        else:
-            thread = await message.create_thread(name=clip(question, THREAD_NAME_LIMIT))
+        thread = await self._new_thread(message, question)
+        if thread is None:
+            await self._answer(message.channel, message, question)
+            return
         await service.start_conversation(thread.id, message.author.id, question)
         await self._answer(thread, message, question)
+
+    async def _new_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
+        """Where the conversation the question opens goes on: a thread on the message, the
+        bot's own thread it was asked in, or None to answer in place."""
+        channel = message.channel
+        if self._is_own_thread(channel):
+            assert isinstance(channel, discord.Thread)
+            return channel
+        if not isinstance(channel, discord.TextChannel):
+            # A DM, someone else's thread or forum post, a voice channel's chat: no thread can
+            # start here, or none should.
+            return None
+        try:
+            return await message.create_thread(name=clip(question, THREAD_NAME_LIMIT))
+        except discord.Forbidden:
+            log.warning(
+                "cannot start a thread in #%s (%s) of guild %s: the bot lacks the %s "
+                "permission there; answering in the channel instead",
+                channel.name,
+                channel.id,
+                channel.guild.id,
+                THREAD_PERMISSION,
+            )
+            return None
 
     async def _follow_up(self, message: discord.Message) -> None:
         service = self.bot.community
@@ -79,13 +169,31 @@ class Conversation(commands.Cog):
         await self._answer(message.channel, message, question)
 
     async def _answer(
-        self, thread: discord.abc.Messageable, message: discord.Message, question: str
+        self, channel: discord.abc.Messageable, message: discord.Message, question: str
     ) -> None:
-        async with thread.typing():
+        """The answer in ``channel``. In the bot's own thread or a DM answers follow their
+        questions; anywhere else the answer replies to its question, among other messages."""
+        async with channel.typing():
             given = await self.bot.community.ask(
                 question,
                 guild_id=message.guild.id if message.guild else None,
-                channel_id=getattr(thread, "id", None),
+                channel_id=getattr(channel, "id", None),
                 user_id=message.author.id,
             )
-        await send_answer(thread.send, given)
+        among_others = not (isinstance(channel, discord.DMChannel) or self._is_own_thread(channel))
+        await send_answer(_replying_to(message) if among_others else channel.send, given)
+
+
+def _replying_to(message: discord.Message) -> Send:
+    """A send whose first message replies to ``message``; the rest of a long answer follows
+    it in the channel."""
+    replied = False
+
+    async def send(**options: Any) -> discord.Message:
+        nonlocal replied
+        if not replied:
+            replied = True
+            options["reference"] = message.to_reference(fail_if_not_exists=False)
+        return await message.channel.send(**options)
+
+    return send
