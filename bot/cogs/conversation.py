@@ -148,7 +148,9 @@ class Conversation(commands.Cog):
             # start here, or none should.
             return None
         try:
-            return await message.create_thread(name=clip(question, THREAD_NAME_LIMIT))
+            return await message.create_thread(
+                name=clip(" ".join(question.split()), THREAD_NAME_LIMIT)
+            )
         except discord.Forbidden:
             log.warning(
                 "cannot start a thread in #%s (%s) of guild %s: the bot lacks the %s "

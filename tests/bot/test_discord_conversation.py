@@ -54,12 +54,13 @@ async def test_a_mention_is_answered_in_a_thread_and_follow_ups_see_the_question
 ) -> None:
     async with running_bot(seeded_copy, model) as (fake, _):
         question = await fake.send_message(
-            f"<@{DEFAULT_BOT_ID}> When did fighting in Aleppo break out?",
+            f"<@{DEFAULT_BOT_ID}> When did fighting\n in Aleppo break out?",
             mention_bot=True,
         )
         started = await fake.wait_for_request(
             "POST", rf"/channels/{DEFAULT_CHANNEL_ID}/messages/{question['id']}/threads"
         )
+        # a thread's name is one line
         assert started.json["name"] == "When did fighting in Aleppo break out?"
         thread_id = int(started.response["id"])
         answer = await fake.wait_for_request("POST", rf"/channels/{thread_id}/messages", timeout=30)
