@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -27,6 +28,11 @@ COMMENTS_SETTING = "comments"
 SEARCH_RESULTS = 25
 SEARCH_PAGE_SIZE = 5
 DOCUMENTS_PAGE_SIZE = 10
+NO_COMMENTS = "This server has chosen not to quote reader comments."
+#: Discord's limit on an autocomplete choice's value.
+CHOICE_VALUE_LIMIT = 100
+_SITE_KEY_DIGITS = 12
+_SITE_KEY = re.compile(rf"…#(?P<digest>[0-9a-f]{{{_SITE_KEY_DIGITS}}})$")
 
 # A follow-up that points back with a pronoun at its end ("what did readers say about that?").
 _POINTER = re.compile(r"\b(that|this|it|them|those|these|there|him|her)\b(?=[\s?!.…]*$)", re.I)
@@ -108,6 +114,35 @@ def page(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
+def _site_digest(site: str) -> str:
+    return hashlib.sha256(site.encode()).hexdigest()[:_SITE_KEY_DIGITS]
+
+
+def site_choice_value(site: str) -> str:
+    """What a site's autocomplete choice sends back when picked: the name itself when it fits
+    Discord's 100 characters, else its start and a digest of the whole name, which
+    :meth:`Community.resolve_site` maps back. A name merely cut at 100 characters would match
+    no site, and two long names may share their first 100 characters."""
+    if len(site) <= CHOICE_VALUE_LIMIT:
+        return site
+    keep = CHOICE_VALUE_LIMIT - _SITE_KEY_DIGITS - 2
+    return f"{site[:keep]}…#{_site_digest(site)}"
+
+
+def check_search_words(query: str) -> None:
+    """/search needs a word to look for; refused before any work is done."""
+    if not content_words(query) and not words(query):
+        raise Rejected("Give a few words to search for.")
+
+
+def check_chart_words(query: str) -> list[str]:
+    """The words /timeline counts; refused before any work when there are none."""
+    terms = content_words(query) or words(query)
+    if not terms:
+        raise Rejected("Give a few words to chart.")
+    return terms
+
+
 class Community:
     def __init__(self, engine: Engine, store: CommunityStore, settings: Settings) -> None:
         self.engine = engine
@@ -152,7 +187,7 @@ class Community:
         if comments is CommentMode.EXCLUDE:
             wanted = await self.engine.infer_filters(question, filters)
             if wanted.kind == "comment":
-                raise Rejected("This server has chosen not to quote reader comments.")
+                raise Rejected(NO_COMMENTS)
             filters = replace(filters, kind="article")
         answer = await self.engine.ask(question, filters)
         answer_id = "a_" + secrets.token_hex(8)
@@ -166,8 +201,12 @@ class Community:
         )
         return GivenAnswer(answer_id, answer, comments, question)
 
-    async def cited_sources(self, answer_id: str) -> list[dict[str, Any]]:
-        """The passages an answer quotes, each in context, in the order of the quotes."""
+    async def cited_sources(
+        self, answer_id: str, comments: CommentMode = CommentMode.SHOW
+    ) -> list[dict[str, Any]]:
+        """The passages an answer quotes, each in context, in the order of the quotes; under
+        ``exclude`` without the comments (an answer given before the setting changed may
+        quote some)."""
         stored = await self.store.answer(answer_id)
         if stored is None:
             raise Rejected("That answer is no longer known.")
@@ -175,10 +214,24 @@ class Community:
         sources = []
         for passage_id in seen:
             try:
-                sources.append(await self.engine.source(passage_id))
+                source = await self.engine.source(passage_id)
             except NotFound:
                 continue  # re-indexed away since the answer was given
+            if comments is CommentMode.EXCLUDE and source["kind"] == "comment":
+                continue
+            sources.append(source)
         return sources
+
+    async def source(
+        self, passage_id: str, guild_id: int | None
+    ) -> tuple[dict[str, Any], CommentMode]:
+        """One passage in context and the guild's comment mode; a comment is refused where the
+        guild excludes them. Raises NotFound for an unknown id."""
+        found = await self.engine.source(passage_id)
+        mode = await self.comment_mode(guild_id)
+        if mode is CommentMode.EXCLUDE and found["kind"] == "comment":
+            raise Rejected(NO_COMMENTS)
+        return found, mode
 
     async def vote(self, answer_id: str, user_id: int, up: bool) -> None:
         if await self.store.answer(answer_id) is None:
@@ -214,22 +267,45 @@ class Community:
     async def set_comment_mode(self, guild_id: int, mode: CommentMode) -> None:
         await self.store.set_guild_setting(guild_id, COMMENTS_SETTING, mode.value)
 
+    async def comment_policy(
+        self, guild_id: int | None, filters: SearchFilters | None = None
+    ) -> tuple[CommentMode, SearchFilters]:
+        """The guild's comment mode, and ``filters`` narrowed to articles under ``exclude``.
+        Asking for comments there (``kind:comment``) is refused: one settings read, so the
+        commands run it before they defer, and the refusal stays private."""
+        filters = filters or SearchFilters()
+        mode = await self.comment_mode(guild_id)
+        if mode is CommentMode.EXCLUDE:
+            if filters.kind == "comment":
+                raise Rejected(NO_COMMENTS)
+            filters = replace(filters, kind="article")
+        return mode, filters
+
     # --- browsing ------------------------------------------------------------------------------
 
     async def search_pages(
         self, query: str, filters: SearchFilters | None = None, *, guild_id: int | None = None
     ) -> list[list[Hit]]:
-        """The top passages for ``query``, in pages for Previous/Next."""
-        if not content_words(query) and not words(query):
-            raise Rejected("Give a few words to search for.")
-        filters = filters or SearchFilters()
-        if await self.comment_mode(guild_id) is CommentMode.EXCLUDE:
-            filters = replace(filters, kind="article")
+        """The top passages for ``query``, in pages for Previous/Next (articles only where the
+        guild excludes comments)."""
+        check_search_words(query)
+        _, filters = await self.comment_policy(guild_id, filters)
         hits = await self.engine.search(query, filters, SEARCH_RESULTS)
         return page(hits, SEARCH_PAGE_SIZE)
 
     async def sites(self) -> list[SiteSummary]:
         return await self.store.sites()
+
+    async def resolve_site(self, site: str | None) -> str | None:
+        """The site a ``site`` option names: a long name's autocomplete key
+        (:func:`site_choice_value`) becomes the name again; anything else is kept as typed.
+        Only such a key costs a look-up."""
+        if not site or len(site) != CHOICE_VALUE_LIMIT or not (key := _SITE_KEY.search(site)):
+            return site
+        for summary in await self.sites():
+            if summary.site and _site_digest(summary.site) == key["digest"]:
+                return summary.site
+        return site
 
     async def site_documents(self, site: str) -> list[list[dict[str, Any]]]:
         documents = (await self.engine.sources())["documents"]
@@ -240,14 +316,14 @@ class Community:
         return await self.store.suggest(typed)
 
     async def timeline(
-        self, query: str, filters: SearchFilters | None = None
+        self, query: str, filters: SearchFilters | None = None, *, guild_id: int | None = None
     ) -> tuple[list[MonthCount], bytes | None]:
         """Matching passages per month and kind, and the chart of them (None when nothing
-        dated matches). The chart renders in a worker thread: matplotlib takes ~100 ms."""
-        terms = content_words(query) or words(query)
-        if not terms:
-            raise Rejected("Give a few words to chart.")
-        counts = await self.store.timeline(terms, filters or SearchFilters())
+        dated matches); articles only where the guild excludes comments. The chart renders in
+        a worker thread: matplotlib takes ~100 ms."""
+        terms = check_chart_words(query)
+        _, filters = await self.comment_policy(guild_id, filters)
+        counts = await self.store.timeline(terms, filters)
         if not counts:
             return counts, None
         from bot.charts import timeline_png  # matplotlib: imported only when a chart is drawn

@@ -3,16 +3,20 @@ checks, the paged-embed view and the buttons under an answer."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
 
-from bot.community import Community, GivenAnswer, Rejected
-from bot.discord_format import answer_messages, source_messages
+from bot.community import CommentMode, Community, GivenAnswer, Rejected
+from bot.discord_format import answer_messages, pack_messages, source_embed
+from index.models import Hit
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -41,11 +45,38 @@ def community(interaction: discord.Interaction) -> Community:
 
 
 async def tell(interaction: discord.Interaction, text: str) -> None:
-    """A short private message to whoever acted, as the response or as a followup."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-    else:
+    """A short private message to whoever acted, as the response or as a followup.
+
+    After a public defer the first followup replaces the "thinking…" placeholder and keeps
+    its public visibility whatever its own flags say; so while that placeholder is there, it
+    is deleted first and the message goes out as a followup of its own, which can be private.
+    """
+    if not interaction.response.is_done():
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        return
+    if await _public_placeholder(interaction):
+        # already gone (NotFound): the followup below is a message of its own either way
+        with contextlib.suppress(discord.NotFound):
+            await interaction.delete_original_response()
+    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def _public_placeholder(interaction: discord.Interaction) -> bool:
+    """Whether the response is a public defer whose placeholder no followup has replaced yet.
+    Asked of Discord (the placeholder carries the LOADING flag until then) rather than
+    tracked, since any code path may have sent a followup before failing."""
+    if interaction.response.type is not discord.InteractionResponseType.deferred_channel_message:
+        return False
+    try:
+        original = await interaction.original_response()
+    except discord.NotFound:
+        return False  # deleted: nothing will be replaced
+    except discord.HTTPException:
+        # Unknown: deleting might remove an answer already given, which is worse than a
+        # refusal shown publicly.
+        log.warning("could not read the response of interaction %s", interaction.id)
+        return False
+    return original.flags.loading and not original.flags.ephemeral
 
 
 def user_message(error: BaseException) -> str | None:
@@ -108,32 +139,43 @@ def admin_only() -> Callable[[Any], Any]:
 
 
 class AskLimiter:
-    """A per-user cooldown shared by /ask and mentions: ASK_COOLDOWN_RATE questions per
-    ASK_COOLDOWN_SECONDS."""
+    """A per-user cooldown shared by /ask and mentions: ASK_COOLDOWN_RATE questions in any
+    ASK_COOLDOWN_SECONDS.
+
+    A question counts once it is accepted, so callers check it after their own refusals
+    (too long, bad filter) and :meth:`refund` it when it is refused later on (a server that
+    excludes comments, asked about readers): a refusal never costs a question.
+    """
 
     def __init__(self, rate: int, per: float) -> None:
         self.rate = rate
         self.per = per
-        self._buckets: dict[int, app_commands.Cooldown] = {}
+        self._asked: dict[int, deque[float]] = {}
 
     def retry_after(self, user_id: int) -> float | None:
+        """Counts a question and returns None, or returns the seconds until one may be asked
+        (counting nothing)."""
         if self.rate <= 0:
             return None
-        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.rate, self.per))
-        return bucket.update_rate_limit()
+        now = time.monotonic()
+        asked = self._asked.setdefault(user_id, deque())
+        while asked and asked[0] <= now - self.per:
+            asked.popleft()
+        if len(asked) >= self.rate:
+            return asked[0] + self.per - now
+        asked.append(now)
+        return None
+
+    def refund(self, user_id: int) -> None:
+        """Uncount the user's latest question (it was refused after all)."""
+        asked = self._asked.get(user_id)
+        if asked:
+            asked.pop()
 
     def check(self, user_id: int) -> None:
         wait = self.retry_after(user_id)
         if wait is not None:
-            raise SlowDown(f"Slow down: you can ask again in {wait:.0f} s.")
-
-
-def ask_cooldown() -> Callable[[Any], Any]:
-    def predicate(interaction: discord.Interaction) -> bool:
-        archivist(interaction).ask_limiter.check(interaction.user.id)
-        return True
-
-    return app_commands.check(predicate)
+            raise SlowDown(f"Slow down: you can ask again in {max(wait, 1):.0f} s.")
 
 
 # --- sending -----------------------------------------------------------------------------------
@@ -158,21 +200,92 @@ async def send_answer(send: Send, given: GivenAnswer) -> None:
     await send_embeds(send, answer_messages(given.answer, spoiler), view)
 
 
+# --- comments behind spoiler marks ---------------------------------------------------------------
+# The formatters escape archive text (``|`` included), so marks added around it here cannot be
+# closed early by the text itself.
+
+
+def spoil(text: str) -> str:
+    return f"||{text}||" if text else text
+
+
+def source_embed_for(source: dict[str, Any], comments: CommentMode) -> discord.Embed:
+    """A passage in context; a comment's text behind spoiler marks under ``spoiler``. The
+    neighbours of a comment are comments too, so the whole description is hidden."""
+    embed = source_embed(source)
+    if comments is CommentMode.SPOILER and source["kind"] == "comment":
+        embed.description = spoil(embed.description or "")
+    return embed
+
+
+def spoil_comment_hits(embed: discord.Embed, hits: Sequence[Hit]) -> discord.Embed:
+    """A search page with each comment's excerpt (its field's first line) behind spoiler
+    marks; the page has one field per hit, in order."""
+    for index, (field, hit) in enumerate(zip(embed.fields, hits, strict=False)):
+        if hit.passage.kind != "comment" or not field.value:
+            continue
+        excerpt, _, rest = field.value.partition("\n")
+        value = "\n".join(part for part in (spoil(excerpt), rest) if part)
+        embed.set_field_at(index, name=field.name, value=value, inline=bool(field.inline))
+    return embed
+
+
 # --- views -------------------------------------------------------------------------------------
 
 
 class Pager(discord.ui.View):
-    """Previous/Next through pre-rendered pages of one message."""
+    """Previous/Next through pre-rendered pages of one public message. Only the member who
+    asked pages it (the message is everyone's to read, and paging moves it for all); when the
+    pager times out its buttons are disabled, so nobody clicks a dead button."""
 
-    def __init__(self, pages: Sequence[discord.Embed]) -> None:
+    def __init__(self, pages: Sequence[discord.Embed], asked: discord.Interaction) -> None:
         super().__init__(timeout=PAGER_TIMEOUT_S)
         self.pages = list(pages)
+        self.owner_id = asked.user.id
         self.index = 0
+        #: The message the pager is under, set once it is sent; what the timeout edits.
+        self.message: discord.Message | None = None
+        #: The latest interaction on the message, whose token can edit it for 15 minutes.
+        self.latest = asked
         self._update()
 
     def _update(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            self.latest = interaction
+            return True
+        await tell(
+            interaction,
+            f"Only <@{self.owner_id}> can page these results; "
+            "run the command yourself to browse your own.",
+        )
+        return False
+
+    async def on_timeout(self) -> None:
+        self.previous.disabled = self.next.disabled = True
+        if self.message is None:
+            return
+        # The bot's own token edits a public message at any age; an interaction's token only
+        # for 15 minutes, about when this runs. It is the fallback, for a channel the bot
+        # cannot read (interactions reach it there, its own requests do not).
+        channel = self.latest.client.get_partial_messageable(
+            self.message.channel.id, guild_id=self.latest.guild_id
+        )
+        try:
+            await channel.get_partial_message(self.message.id).edit(view=self)
+            return
+        except discord.HTTPException as error:
+            failure = error
+        if not self.latest.is_expired():
+            try:
+                await self.latest.edit_original_response(view=self)
+                return
+            except discord.HTTPException as error:
+                failure = error
+        log.info("could not disable the buttons of message %s: %s", self.message.id, failure)
 
     async def _show(self, interaction: discord.Interaction, step: int) -> None:
         self.index = max(0, min(self.index + step, len(self.pages) - 1))
@@ -200,8 +313,10 @@ async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.E
     if len(pages) == 1:
         await interaction.followup.send(embed=pages[0], allowed_mentions=NO_PINGS)
         return
-    view = Pager(pages)
-    await interaction.followup.send(embed=pages[0], view=view, allowed_mentions=NO_PINGS, wait=True)
+    view = Pager(pages, interaction)
+    view.message = await interaction.followup.send(
+        embed=pages[0], view=view, allowed_mentions=NO_PINGS, wait=True
+    )
 
 
 class ShowSources(
@@ -230,10 +345,19 @@ class ShowSources(
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            sources = await community(interaction).cited_sources(self.answer_id)
+            service = community(interaction)
+            # The server's setting now, not when the answer was given: it may have changed.
+            comments = await service.comment_mode(interaction.guild_id)
+            sources = await service.cited_sources(self.answer_id, comments)
             if not sources:
-                raise Rejected("The quoted passages are no longer in the archive.")
-            for embeds in source_messages(sources):
+                raise Rejected(
+                    "The quoted passages are reader comments, which this server does not quote."
+                    if comments is CommentMode.EXCLUDE
+                    and await service.cited_sources(self.answer_id)
+                    else "The quoted passages are no longer in the archive."
+                )
+            shown = [source_embed_for(source, comments) for source in sources]
+            for embeds in pack_messages(shown):
                 await interaction.followup.send(
                     embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
                 )

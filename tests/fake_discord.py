@@ -179,6 +179,17 @@ class FakeInteraction:
     def webhook_path(self) -> str:
         return f"/webhooks/{self.application_id}/{self.token}"
 
+    def messages(self) -> list[dict[str, Any]]:
+        """This interaction's messages as Discord would show them now, oldest first: the
+        response (a defer's placeholder until the first followup replaces it) and followups;
+        deleted ones are gone. Unlike a request's payload, a message's ``flags`` say who
+        really sees it."""
+        return [
+            message
+            for message in self.fake.messages.values()
+            if (message.get("interaction_metadata") or {}).get("id") == str(self.id)
+        ]
+
     async def wait_for_callback(self, timeout: float = 5.0) -> RecordedRequest:
         """The initial response (``POST .../callback``); ``.json["type"]`` is the callback type."""
         return await self.fake.wait_for_request("POST", self.callback_path, timeout=timeout)
@@ -1403,7 +1414,8 @@ class FakeDiscord:
         data = req.json if isinstance(req.json, dict) else {}
         original = self.messages.get(interaction.original_message_id or 0)
         if original is not None and original["flags"] & _MESSAGE_FLAG_LOADING:
-            # After a defer, Discord turns the first followup into the original response.
+            # After a defer, Discord turns the first followup into the original response
+            # (ephemeral only if the defer was): see _apply_edit.
             self._apply_edit(original, data, req.files)
             message = original
         else:
@@ -1429,7 +1441,12 @@ class FakeDiscord:
         if "attachments" in data:
             message["attachments"] = self._attachments_for(data, files, message["attachments"])
         if data.get("flags") is not None:
-            message["flags"] = data["flags"]
+            # Discord never changes who sees a message by editing it. That includes the first
+            # followup after a defer, which edits the "thinking…" placeholder: it keeps the
+            # defer's visibility whatever its own flags say, so an "ephemeral" error sent that
+            # way after a public defer is public.
+            visibility = message["flags"] & _MESSAGE_FLAG_EPHEMERAL
+            message["flags"] = (data["flags"] & ~_MESSAGE_FLAG_EPHEMERAL) | visibility
         message["flags"] &= ~_MESSAGE_FLAG_LOADING
         message["edited_timestamp"] = _now_iso()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -10,7 +11,7 @@ from discord.ext import commands
 
 from bot.cogs.sources import site_autocomplete
 from bot.community import filters_from
-from bot.discord_ui import FILTER_OPTIONS, ask_cooldown, community, send_answer
+from bot.discord_ui import FILTER_OPTIONS, archivist, community, send_answer
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -19,6 +20,14 @@ if TYPE_CHECKING:
 class Ask(commands.Cog):
     def __init__(self, bot: ArchivistBot) -> None:
         self.bot = bot
+        # Discord's client refuses a question over ASK_MAX_CHARS before it is sent. The limit
+        # is a setting, read at run time, so it cannot be an app_commands.Range (fixed when
+        # the class is defined); it goes on this cog's own copy of the command (discord.py
+        # copies commands per cog instance) before the tree is synced.
+        params = self.ask._params
+        params["question"] = dataclasses.replace(
+            params["question"], max_value=bot.settings.ask_max_chars
+        )
 
     @app_commands.command(name="ask")
     @app_commands.describe(
@@ -26,7 +35,6 @@ class Ask(commands.Cog):
         **FILTER_OPTIONS,
     )
     @app_commands.autocomplete(site=site_autocomplete)
-    @ask_cooldown()
     async def ask(
         self,
         interaction: discord.Interaction,
@@ -39,16 +47,26 @@ class Ask(commands.Cog):
         """Ask the archive a question; the answer quotes articles and reader comments."""
         service = community(interaction)
         # Refusals that need no work come first, privately: after the defer below, the first
-        # message replaces the public "thinking…" placeholder.
+        # message replaces the public "thinking…" placeholder. The cooldown comes after them,
+        # so that a refused question costs nothing.
         question = service.check_question(question)
-        filters = filters_from(kind, site, since, until)
-        # Defer next: the answer can take longer than the 3 s Discord allows before a reply.
-        await interaction.response.defer(thinking=True)
-        given = await service.ask(
-            question,
-            filters,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            user_id=interaction.user.id,
-        )
+        filters = filters_from(kind, await service.resolve_site(site), since, until)
+        await service.comment_policy(interaction.guild_id, filters)
+        limiter = archivist(interaction).ask_limiter
+        limiter.check(interaction.user.id)
+        try:
+            # Defer next: the answer can take longer than the 3 s Discord allows before a reply.
+            await interaction.response.defer(thinking=True)
+            given = await service.ask(
+                question,
+                filters,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                user_id=interaction.user.id,
+            )
+        except Exception:
+            # Refused after all (a server that excludes comments, asked about readers) or
+            # failed: either way no answer, so no question counted.
+            limiter.refund(interaction.user.id)
+            raise
         await send_answer(interaction.followup.send, given)

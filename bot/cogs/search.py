@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.sources import site_autocomplete
-from bot.community import SEARCH_PAGE_SIZE, filters_from
+from bot.community import SEARCH_PAGE_SIZE, CommentMode, check_search_words, filters_from
 from bot.discord_format import search_embed
-from bot.discord_ui import FILTER_OPTIONS, community, send_pages
+from bot.discord_ui import FILTER_OPTIONS, community, send_pages, spoil_comment_hits
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -37,13 +37,19 @@ class Search(commands.Cog):
         until: str | None = None,
     ) -> None:
         """Find the archived passages that match a query, best first."""
-        filters = filters_from(kind, site, since, until)
+        service = community(interaction)
+        # Refusals that need no search come before the defer, so they stay private.
+        check_search_words(query)
+        filters = filters_from(kind, await service.resolve_site(site), since, until)
+        comments, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
-        pages = await community(interaction).search_pages(
-            query, filters, guild_id=interaction.guild_id
-        )
+        pages = await service.search_pages(query, filters, guild_id=interaction.guild_id)
         embeds = [
             search_embed(query, hits, n, len(pages), first=n * SEARCH_PAGE_SIZE + 1)
             for n, hits in enumerate(pages)
         ]
+        if comments is CommentMode.SPOILER:
+            embeds = [
+                spoil_comment_hits(embed, hits) for embed, hits in zip(embeds, pages, strict=True)
+            ]
         await send_pages(interaction, embeds)

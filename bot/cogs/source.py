@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_format import clip, source_embed
-from bot.discord_ui import NO_PINGS, community, tell
+from bot.discord_format import clip
+from bot.discord_ui import NO_PINGS, community, source_embed_for, tell
 from bot.engine import NotFound
 
 if TYPE_CHECKING:
@@ -37,12 +37,15 @@ class Source(commands.Cog):
     async def source(self, interaction: discord.Interaction, passage_id: str) -> None:
         """Show an archived passage with the text around it and where it was published."""
         try:
-            found = await self.bot.engine.source(passage_id.strip())
+            # A comment is refused (privately) where the server excludes them.
+            found, comments = await community(interaction).source(
+                passage_id.strip(), interaction.guild_id
+            )
         except NotFound:
             # inside a code span markdown is inert, so only a backtick could break out of it
             shown = passage_id[:80].replace("`", "'")
             await tell(interaction, f"No archived passage has the id `{shown}`.")
             return
         await interaction.response.send_message(
-            embed=source_embed(found), allowed_mentions=NO_PINGS
+            embed=source_embed_for(found, comments), allowed_mentions=NO_PINGS
         )

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.community import page
-from bot.discord_format import site_documents_embed, sites_embed
+from bot.community import page, site_choice_value
+from bot.discord_format import clip, site_documents_embed, sites_embed
 from bot.discord_ui import community, send_pages
 
 if TYPE_CHECKING:
@@ -21,11 +21,14 @@ SITES_PER_PAGE = 8
 async def site_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """The archived sites whose name contains what has been typed."""
+    """The archived sites whose name contains what has been typed. A choice's value is at most
+    100 characters: a longer name is sent as a key the commands resolve back to it."""
     typed = current.casefold()
     sites = [s.site for s in await community(interaction).sites() if s.site]
     return [
-        app_commands.Choice(name=s[:100], value=s[:100]) for s in sites if typed in s.casefold()
+        app_commands.Choice(name=clip(s, 100), value=site_choice_value(s))
+        for s in sites
+        if typed in s.casefold()
     ][:25]
 
 
@@ -38,8 +41,9 @@ class Sources(commands.Cog):
     @app_commands.autocomplete(site=site_autocomplete)
     async def sources(self, interaction: discord.Interaction, site: str | None = None) -> None:
         """What the archive holds: pages, passages and comments per site, with dates."""
-        await interaction.response.defer(thinking=True)
         service = community(interaction)
+        site = await service.resolve_site(site)
+        await interaction.response.defer(thinking=True)
         if site:
             chunks = await service.site_documents(site)
             embeds = [

@@ -11,7 +11,7 @@ from discord.ext import commands
 from discord.utils import escape_markdown
 
 from bot.cogs.sources import site_autocomplete
-from bot.community import filters_from
+from bot.community import CommentMode, check_chart_words, filters_from
 from bot.discord_format import clip
 from bot.discord_ui import FILTER_OPTIONS, NO_PINGS, community
 
@@ -38,9 +38,13 @@ class Timeline(commands.Cog):
         site: str | None = None,
     ) -> None:
         """Chart the archived passages matching a query per month, articles and comments."""
-        filters = filters_from(kind, site)
+        service = community(interaction)
+        # Refusals that need no counting come before the defer, so they stay private.
+        check_chart_words(query)
+        filters = filters_from(kind, await service.resolve_site(site))
+        comments, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
-        counts, png = await community(interaction).timeline(query, filters)
+        counts, png = await service.timeline(query, filters, guild_id=interaction.guild_id)
         shown = clip(escape_markdown(query), 200)
         if png is None:
             await interaction.followup.send(
@@ -48,10 +52,14 @@ class Timeline(commands.Cog):
             )
             return
         articles = sum(c.passages for c in counts if c.kind == "article")
-        comments = sum(c.passages for c in counts if c.kind == "comment")
+        text = f"Passages matching “{shown}” per month: {articles} in articles"
+        if comments is CommentMode.EXCLUDE:
+            text += " (this server leaves reader comments out)."
+        else:
+            comment_count = sum(c.passages for c in counts if c.kind == "comment")
+            text += f", {comment_count} in reader comments."
         await interaction.followup.send(
-            f"Passages matching “{shown}” per month: {articles} in articles, "
-            f"{comments} in reader comments.",
+            text,
             file=discord.File(io.BytesIO(png), filename="timeline.png"),
             allowed_mentions=NO_PINGS,
         )

@@ -17,10 +17,14 @@ from bot.community import (
     date_bound,
     filters_from,
     resolve_follow_up,
+    site_choice_value,
 )
+from bot.discord_ui import AskLimiter, SlowDown
 from bot.engine import Engine
 from bot.reindex import BadPath, Progress, ReindexBusy, Reindexer
+from index.community import SiteSummary
 from index.embedder import Embedder
+from index.models import SearchFilters
 
 
 @pytest.fixture
@@ -154,3 +158,68 @@ def test_progress_fraction_rate_and_eta() -> None:
     progress.vectors = 50
     assert progress.phase == "embedding" and progress.fraction == pytest.approx(0.6)
     assert progress.eta is not None and progress.rate > 0
+
+
+async def test_the_comment_setting_in_search_source_timeline_and_cited_sources(
+    community: Community,
+) -> None:
+    given = await community.ask(
+        "What did Random guy say about Assad and Turkey?", guild_id=1, channel_id=2, user_id=3
+    )
+    comment_id = next(q.passage_id for q in given.answer.quotes if q.kind == "comment")
+    await community.set_comment_mode(5, CommentMode.SPOILER)
+    await community.set_comment_mode(6, CommentMode.EXCLUDE)
+    # spoiler: everything is shown, and the mode says how
+    source, mode = await community.source(comment_id, 5)
+    assert source["kind"] == "comment" and mode is CommentMode.SPOILER
+    assert await community.comment_policy(5, SearchFilters(kind="comment")) == (
+        CommentMode.SPOILER,
+        SearchFilters(kind="comment"),
+    )
+    # exclude: comments refused when asked for, left out otherwise
+    with pytest.raises(Rejected, match="not to quote reader comments"):
+        await community.source(comment_id, 6)
+    with pytest.raises(Rejected, match="not to quote reader comments"):
+        await community.comment_policy(6, SearchFilters(kind="comment"))
+    _, narrowed = await community.comment_policy(6, SearchFilters(site="SouthFront"))
+    assert narrowed == SearchFilters(kind="article", site="SouthFront")
+    pages = await community.search_pages("Assad Turkey Random guy", guild_id=6)
+    assert pages[0] and all(hit.passage.kind == "article" for page in pages for hit in page)
+    counts, _ = await community.timeline("Assad Aleppo", guild_id=6)
+    assert counts and {c.kind for c in counts} == {"article"}
+    cited = await community.cited_sources(given.answer_id, CommentMode.EXCLUDE)
+    assert comment_id not in {s["passage_id"] for s in cited}
+    assert comment_id in {s["passage_id"] for s in await community.cited_sources(given.answer_id)}
+
+
+async def test_long_site_names_round_trip_through_a_choice_value(community: Community) -> None:
+    assert site_choice_value("SouthFront") == "SouthFront"
+    long_a, long_b = "L" * 120 + " A", "L" * 120 + " B"
+    key_a, key_b = site_choice_value(long_a), site_choice_value(long_b)
+    assert len(key_a) == len(key_b) == 100 and key_a != key_b
+    sites = [SiteSummary(name, 1, 1, 0, None, None) for name in (long_a, long_b, "SouthFront")]
+
+    async def listed() -> list[SiteSummary]:
+        return sites
+
+    community.sites = listed  # type: ignore[method-assign]
+    assert await community.resolve_site(key_a) == long_a
+    assert await community.resolve_site(key_b) == long_b
+    assert await community.resolve_site("southfront") == "southfront"  # as typed
+    assert await community.resolve_site(None) is None
+    unknown = site_choice_value("M" * 150)
+    assert await community.resolve_site(unknown) == unknown  # matches no site, as typed
+
+
+def test_the_ask_cooldown_counts_accepted_questions_only() -> None:
+    limiter = AskLimiter(rate=2, per=60)
+    limiter.check(1)
+    limiter.check(1)
+    with pytest.raises(SlowDown, match="Slow down"):
+        limiter.check(1)
+    limiter.refund(1)  # the second was refused after all
+    limiter.check(1)
+    limiter.check(2)  # per user
+    with pytest.raises(SlowDown):
+        limiter.check(1)
+    AskLimiter(rate=0, per=60).check(1)  # 0: no limit

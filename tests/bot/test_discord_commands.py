@@ -102,6 +102,7 @@ async def test_search_pages_with_previous_and_next(running) -> None:
     assert previous["label"] == "Previous" and previous["disabled"]
     assert following["label"] == "Next" and not following.get("disabled")
 
+    assert not first.response["flags"] & 64  # the results are public
     click = await fake.send_component(following["custom_id"], int(first.response["id"]))
     update = await click.wait_for_callback()
     assert update.json["type"] == 7
@@ -168,8 +169,11 @@ async def test_settings_spoiler_and_exclude_change_how_comments_are_quoted(runni
         **admin,
     )
     await exclude.wait_for_callback()
-    _, followup = await ask(fake, question)
+    interaction, followup = await ask(fake, question)
     assert "not to quote reader comments" in followup.json["content"]
+    # What the asker sees: the public "thinking…" placeholder gone, the refusal private.
+    [refusal] = interaction.messages()
+    assert refusal["flags"] & 64 and "not to quote" in refusal["content"]
 
 
 async def test_non_admins_are_refused_reindex_and_settings(running) -> None:
