@@ -182,13 +182,7 @@ class Community:
         """Answer, honouring the guild's comment setting, and remember the answer so its
         buttons (sources, votes) work later, across restarts too."""
         question = self.check_question(question)
-        filters = filters or SearchFilters()
-        comments = await self.comment_mode(guild_id)
-        if comments is CommentMode.EXCLUDE:
-            wanted = await self.engine.infer_filters(question, filters)
-            if wanted.kind == "comment":
-                raise Rejected(NO_COMMENTS)
-            filters = replace(filters, kind="article")
+        comments, filters = await self.comment_policy(guild_id, filters, question)
         answer = await self.engine.ask(question, filters)
         answer_id = "a_" + secrets.token_hex(8)
         await self.store.save_answer(
@@ -268,15 +262,20 @@ class Community:
         await self.store.set_guild_setting(guild_id, COMMENTS_SETTING, mode.value)
 
     async def comment_policy(
-        self, guild_id: int | None, filters: SearchFilters | None = None
+        self,
+        guild_id: int | None,
+        filters: SearchFilters | None = None,
+        question: str | None = None,
     ) -> tuple[CommentMode, SearchFilters]:
         """The guild's comment mode, and ``filters`` narrowed to articles under ``exclude``.
-        Asking for comments there (``kind:comment``) is refused: one settings read, so the
-        commands run it before they defer, and the refusal stays private."""
+        Asking for comments there (``kind:comment``, or a ``question`` about readers: "what
+        did readers say…") is refused. Cheap (a settings read, the question's own words), so
+        callers run it before they defer or start a thread, and the refusal stays private."""
         filters = filters or SearchFilters()
         mode = await self.comment_mode(guild_id)
         if mode is CommentMode.EXCLUDE:
-            if filters.kind == "comment":
+            wanted = await self.engine.infer_filters(question, filters) if question else filters
+            if wanted.kind == "comment":
                 raise Rejected(NO_COMMENTS)
             filters = replace(filters, kind="article")
         return mode, filters

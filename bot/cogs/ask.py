@@ -51,7 +51,7 @@ class Ask(commands.Cog):
         # so that a refused question costs nothing.
         question = service.check_question(question)
         filters = filters_from(kind, await service.resolve_site(site), since, until)
-        await service.comment_policy(interaction.guild_id, filters)
+        await service.comment_policy(interaction.guild_id, filters, question)
         limiter = archivist(interaction).ask_limiter
         limiter.check(interaction.user.id)
         try:
@@ -65,8 +65,8 @@ class Ask(commands.Cog):
                 user_id=interaction.user.id,
             )
         except Exception:
-            # Refused after all (a server that excludes comments, asked about readers) or
-            # failed: either way no answer, so no question counted.
+            # Refused after all (the server's setting changed meanwhile) or failed: either
+            # way no answer, so no question counted.
             limiter.refund(interaction.user.id)
             raise
         await send_answer(interaction.followup.send, given)

@@ -128,6 +128,7 @@ class Conversation(commands.Cog):
     async def _start(self, message: discord.Message) -> None:
         service = self.bot.community
         question = service.check_question(self._question(message))
+        await service.comment_policy(message.guild.id if message.guild else None, None, question)
         self.bot.ask_limiter.check(message.author.id)
         thread = await self._new_thread(message, question)
         if thread is None:
@@ -175,13 +176,18 @@ class Conversation(commands.Cog):
     ) -> None:
         """The answer in ``channel``. In the bot's own thread or a DM answers follow their
         questions; anywhere else the answer replies to its question, among other messages."""
-        async with channel.typing():
-            given = await self.bot.community.ask(
-                question,
-                guild_id=message.guild.id if message.guild else None,
-                channel_id=getattr(channel, "id", None),
-                user_id=message.author.id,
-            )
+        try:
+            async with channel.typing():
+                given = await self.bot.community.ask(
+                    question,
+                    guild_id=message.guild.id if message.guild else None,
+                    channel_id=getattr(channel, "id", None),
+                    user_id=message.author.id,
+                )
+        except Rejected:
+            # Refused by the server's settings (comments excluded): not a question asked.
+            self.bot.ask_limiter.refund(message.author.id)
+            raise
         among_others = not (isinstance(channel, discord.DMChannel) or self._is_own_thread(channel))
         await send_answer(_replying_to(message) if among_others else channel.send, given)
 

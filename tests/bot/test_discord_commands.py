@@ -169,11 +169,12 @@ async def test_settings_spoiler_and_exclude_change_how_comments_are_quoted(runni
         **admin,
     )
     await exclude.wait_for_callback()
-    interaction, followup = await ask(fake, question)
-    assert "not to quote reader comments" in followup.json["content"]
-    # What the asker sees: the public "thinking…" placeholder gone, the refusal private.
-    [refusal] = interaction.messages()
-    assert refusal["flags"] & 64 and "not to quote" in refusal["content"]
+    # Refused before any work: the response itself is the private refusal.
+    interaction = await fake.send_interaction(
+        "ask", {"question": question}, guild_id=DEFAULT_GUILD_ID
+    )
+    refusal = (await interaction.wait_for_callback()).json["data"]
+    assert refusal["flags"] & 64 and "not to quote reader comments" in refusal["content"]
 
 
 async def test_non_admins_are_refused_reindex_and_settings(running) -> None:

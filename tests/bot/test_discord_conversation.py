@@ -21,6 +21,7 @@ from fake_discord import (
 )
 
 from bot.answer import Answer, Quote, render_text
+from bot.community import NO_COMMENTS, CommentMode
 from bot.discord_app import ArchivistBot
 from bot.discord_format import (
     DESCRIPTION_LIMIT,
@@ -482,3 +483,23 @@ async def test_mentions_and_ask_share_the_cooldown(seeded_copy: Path, model: Emb
         [refusal] = _posts(fake, DEFAULT_CHANNEL_ID)
         assert refusal.json["content"].startswith("Slow down: you can ask again in")
         assert not _threads_started(fake)
+
+
+async def test_a_mention_refused_by_the_comment_setting_costs_no_cooldown(
+    seeded_copy: Path, model: Embedder
+) -> None:
+    async with running_bot(seeded_copy, model, ask_cooldown_rate=1, ask_cooldown_seconds=600) as (
+        fake,
+        bot,
+    ):
+        await bot.community.set_comment_mode(DEFAULT_GUILD_ID, CommentMode.EXCLUDE)
+        about_readers = f"<@{DEFAULT_BOT_ID}> What did readers say about Assad?"
+        await _handled(fake, bot, _message(fake, about_readers))
+        await _handled(fake, bot, _message(fake, f"<@{DEFAULT_BOT_ID}> {QUESTION}"))
+        refusal, *_ = _posts(fake, DEFAULT_CHANNEL_ID)
+        assert refusal.json["content"] == NO_COMMENTS
+        assert not any(
+            post.json.get("content", "").startswith("Slow down")
+            for post in _posts(fake, DEFAULT_CHANNEL_ID)
+        )
+        assert len(_threads_started(fake)) == 1  # the refused question opened none

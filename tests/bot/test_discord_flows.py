@@ -170,11 +170,11 @@ async def test_refusals_that_need_no_work_come_before_the_defer(
 async def test_the_comment_policy_refusal_is_private(running) -> None:
     fake, _ = running
     await _set_comments(fake, "exclude")
-    # Only the question says it is about a reader: found after the defer.
+    # Only the question says it is about a reader: still refused before any work.
     inferred = await fake.send_interaction(
         "ask", {"question": READER_QUESTION}, guild_id=DEFAULT_GUILD_ID
     )
-    assert await _private_after_defer(fake, inferred) == NO_COMMENTS
+    assert await _private_refusal(inferred) == NO_COMMENTS
     # Asked for in so many words: refused before any work.
     explicit = await fake.send_interaction(
         "ask", {"question": "What about Assad?", "kind": "comment"}, guild_id=DEFAULT_GUILD_ID
@@ -321,7 +321,7 @@ async def test_refused_questions_do_not_use_up_the_cooldown(
         excluded = await fake.send_interaction(
             "ask", {"question": READER_QUESTION}, guild_id=DEFAULT_GUILD_ID
         )
-        assert await _private_after_defer(fake, excluded) == NO_COMMENTS
+        assert await _private_refusal(excluded) == NO_COMMENTS
 
         await ask(fake, "When did fighting in Aleppo break out?")  # accepted: deferred
         again = await fake.send_interaction(
