@@ -24,6 +24,12 @@ _SENTENCE_END = re.compile(r"""(?:[.!?…]+|\.{3})["'”’»)\]]*(?=\s)""")
 # What may start the next sentence: an uppercase letter, digit, opening quote or bracket.
 _SENTENCE_START = re.compile(r"""\s+(?=["'“‘«(\[]?[\w¿¡])""")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+# How far before a period the word in front of it is searched for. Searching from the start of
+# the text made splitting quadratic in paragraph length: every period rescanned all the text
+# before it. Abbreviations are a few characters long; a longer word is followed back past the
+# window (``_word_before``), so the answer never depends on the window.
+_WORD_WINDOW = 32
+_WORD_CHAR = re.compile(r"[\w.]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +43,32 @@ class Span:
         return text[self.start : self.end]
 
 
+def _word_before(text: str, end: int) -> str | None:
+    """The run of word characters and periods that ends at ``end`` (or just before a newline
+    there): what ``_WORD_BEFORE.search(text, 0, end)`` finds, without reading the whole text
+    before ``end``.
+
+    The search looks in a short window; a run that fills it is followed back one character at a
+    time, so the answer never depends on the window's size. The runs read for the periods of one
+    text never overlap (a period is only checked when whitespace follows it, and whitespace ends
+    a run), so a whole text costs linear time.
+    """
+    start = max(0, end - _WORD_WINDOW)
+    match = _WORD_BEFORE.search(text, start, end)
+    if match is None:
+        return None
+    first = match.start()
+    if first == start:
+        while first > 0 and _WORD_CHAR.match(text, first - 1):
+            first -= 1
+    return text[first : match.end(1)]
+
+
 def _is_abbreviation(text: str, end_of_period: int) -> bool:
-    match = _WORD_BEFORE.search(text, 0, end_of_period - 1)
-    if not match:
+    word = _word_before(text, end_of_period - 1)
+    if not word:
         return False
-    word = match.group(1).lower().rstrip(".")
+    word = word.lower().rstrip(".")
     if len(word) == 1 and word.isalpha():  # an initial, as in "J. Smith"
         return True
     return word in _ABBREVIATIONS

@@ -3,7 +3,16 @@
 ``{"url", "site", "title", "published", "author", "text",
    "comments": [{"author", "published", "text", "parent"}]}``; only ``text`` is required.
 ``author`` may be a string or a list; ``parent`` is the position (from 0) of the comment
-answered. A line that is not such an object is reported by its number and the rest are read.
+answered. A line that is not such an object (bad JSON, no ``text``, a field of the wrong type)
+is skipped and reported by its number and the field at fault; the rest are read.
+
+Values a line holds but that cannot be kept as given cost neither the line nor silence: each
+gives a warning naming the line and the field. A lone surrogate escape becomes U+FFFD. A
+``published`` value in another notation than ISO is read when its meaning is certain
+(``ingest.dates.read_date_value``: "2021/03/04", "04.03.2021", "March 4, 2021"); a year or a
+month alone, an invalid day ("2020-02-30") or text without a date is left empty. Comment dates
+are stored as ISO (an ISO value as written, another notation as its day) or left empty. A
+byte-order mark at the start of a line (a file's first, or one left by joining files) is ignored.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.dates import first_date
+from ingest.dates import iso_timestamp, read_date_value
 from ingest.page import Notice, Page, PageComment, UnreadableFile
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -28,29 +37,72 @@ class BadLine(ValueError):
     """A line that is not a page; the message says why."""
 
 
-def _optional_str(item: dict[str, Any], key: str) -> str | None:
+# A lone UTF-16 surrogate is valid JSON ("\\ud800") but no character: text holding one cannot
+# be encoded, so SQLite, the tokenizer and the model would all fail on it later.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_BOM = b"\xef\xbb\xbf"
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's type, as a message names it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"
+
+
+def _optional_str(item: dict[str, Any], key: str, where: str = "") -> str | None:
     value = item.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadLine(f'"{key}" must be a string')
+        raise BadLine(f'{where}"{key}" must be a string, got {_kind(value)}')
     return value.strip() or None
+
+
+class _Line:
+    """The warnings of the line being read: values it keeps other than as given, or not at all."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def page_published(self, value: str | None) -> tuple[date | None, bool]:
+        if not value:
+            return None, False
+        read = read_date_value(value)
+        if read.problem:
+            self.warnings.append(f'"published" {json.dumps(value)} {read.problem}: left empty')
+        return read.day, read.inferred
+
+    def comment_published(self, value: str | None, position: int) -> str | None:
+        """An ISO value as given; another notation as its ISO day; else nothing, with a warning
+        (a "yesterday" beside ISO dates would mislead whoever reads the field)."""
+        if not value:
+            return None
+        if iso := iso_timestamp(value):
+            return iso
+        read = read_date_value(value)
+        if read.day is None:
+            problem = read.problem or "holds no date"
+            self.warnings.append(
+                f'comment {position}: "published" {json.dumps(value)} {problem}: left empty'
+            )
+            return None
+        return read.day.isoformat()
 
 
 def paragraphs(text: str) -> list[str]:
     """Paragraphs at blank lines; a text without blank lines keeps one paragraph per line."""
     parts = _PARAGRAPH_BREAK.split(text) if _PARAGRAPH_BREAK.search(text) else text.split("\n")
     return [" ".join(part.split()) for part in parts if part.strip()]
-
-
-def _published(value: str | None) -> tuple[date | None, bool]:
-    if not value:
-        return None, False
-    try:
-        return date.fromisoformat(value[:10]), False
-    except ValueError:
-        found = first_date(value)
-        return found, found is not None
 
 
 def _authors(value: Any) -> list[str]:
@@ -60,30 +112,68 @@ def _authors(value: Any) -> list[str]:
         return [value.strip()] if value.strip() else []
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return [v.strip() for v in value if v.strip()]
-    raise BadLine('"author" must be a string or a list of strings')
+    got = "a list holding something else" if isinstance(value, list) else _kind(value)
+    raise BadLine(f'"author" must be a string or a list of strings, got {got}')
 
 
-def _comment(item: Any, position: int) -> PageComment:
+def _required_text(item: dict[str, Any], where: str = "") -> str:
+    if "text" not in item or item["text"] is None:
+        raise BadLine(f'{where}no "text"')
+    text = item["text"]
+    if not isinstance(text, str):
+        raise BadLine(f'{where}"text" must be a string, got {_kind(text)}')
+    if not text.strip():
+        raise BadLine(f'{where}"text" is empty')
+    return text
+
+
+def _comment(line: _Line, item: Any, position: int) -> PageComment:
+    where = f"comment {position}: "
     if not isinstance(item, dict):
-        raise BadLine(f"comment {position} is not an object")
-    text = item.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise BadLine(f'comment {position} has no "text"')
+        raise BadLine(f"comment {position} must be an object, got {_kind(item)}")
+    text = _required_text(item, where)
     parent = item.get("parent")
     if parent is not None and not (
         isinstance(parent, int) and not isinstance(parent, bool) and 0 <= parent < position
     ):
-        raise BadLine(f'comment {position}: "parent" must be the position of an earlier comment')
+        raise BadLine(f'{where}"parent" must be the position of an earlier comment')
     return PageComment(
         text="\n\n".join(paragraphs(text)),
-        author=_optional_str(item, "author"),
-        published=_optional_str(item, "published"),
+        author=_optional_str(item, "author", where),
+        published=line.comment_published(_optional_str(item, "published", where), position),
         parent=parent,
     )
 
 
-def parse_line(raw: bytes, origin: str) -> Page:
-    """One page from one line, or ``BadLine``."""
+def _replace_surrogates(value: Any, path: str, found: list[str]) -> Any:
+    """``value`` with every lone surrogate replaced by U+FFFD; ``found`` gets the fields."""
+    if isinstance(value, str):
+        if _LONE_SURROGATE.search(value):
+            found.append(path)
+            return _LONE_SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, list):
+        return [_replace_surrogates(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        # The field's name goes into a warning: it must be printable, surrogates and all.
+        names = {k: _LONE_SURROGATE.sub("\ufffd", k) for k in value}
+        fields = {k: f"{path}.{names[k]}" if path else names[k] for k in value}
+        return {
+            _replace_surrogates(k, fields[k], found): _replace_surrogates(v, fields[k], found)
+            for k, v in value.items()
+        }
+    return value
+
+
+def read_line(raw: bytes, origin: str) -> tuple[Page, list[str]]:
+    """One page from one line, with warnings about values it could not keep as given (each
+    names its field), or ``BadLine``.
+
+    A lone surrogate escape is replaced by U+FFFD, with a warning, rather than costing the page:
+    it is usually half of an emoji a scraper split, and the rest of the text is sound.
+    """
+    if raw.startswith(_BOM):  # Windows tools start files (and so joined files' lines) with one
+        raw = raw[len(_BOM) :]
     try:
         item = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -92,14 +182,16 @@ def parse_line(raw: bytes, origin: str) -> Page:
         raise BadLine(f"not JSON ({error})") from None
     if not isinstance(item, dict):
         raise BadLine(f"not a JSON object but {type(item).__name__}")
-    text = item.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise BadLine('no "text"')
+    replaced: list[str] = []
+    if _SURROGATE_ESCAPE.search(raw):
+        item = _replace_surrogates(item, "", replaced)
+    line = _Line()
+    text = _required_text(item)
     comments = item.get("comments") or []
     if not isinstance(comments, list):
-        raise BadLine('"comments" must be a list')
-    published, inferred = _published(_optional_str(item, "published"))
-    return Page(
+        raise BadLine(f'"comments" must be a list, got {_kind(comments)}')
+    published, inferred = line.page_published(_optional_str(item, "published"))
+    page = Page(
         origin=origin,
         format="jsonl",
         body=paragraphs(text),
@@ -109,8 +201,17 @@ def parse_line(raw: bytes, origin: str) -> Page:
         published=published,
         published_inferred=inferred,
         authors=_authors(item.get("author")),
-        comments=[_comment(c, position) for position, c in enumerate(comments)],
+        comments=[_comment(line, c, position) for position, c in enumerate(comments)],
     )
+    warnings = [
+        f'"{field}" held an unpaired surrogate escape, kept as U+FFFD' for field in replaced
+    ]
+    return page, warnings + line.warnings
+
+
+def parse_line(raw: bytes, origin: str) -> Page:
+    """One page from one line, or ``BadLine`` (warnings, as in ``read_line``, left out)."""
+    return read_line(raw, origin)[0]
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -130,16 +231,20 @@ class JsonlReader:
         with _open(path) as lines:
             try:
                 for number, raw in enumerate(lines, start=1):
-                    if not raw.strip():
+                    if not raw.strip() or raw.strip() == _BOM:
                         continue
                     origin = f"{path}:{number}"
                     if len(raw) > _MAX_LINE_BYTES:
                         yield Notice(origin, f"line {number} skipped: longer than 50 MB")
                         continue
                     try:
-                        yield parse_line(raw, origin)
+                        page, warnings = read_line(raw, origin)
                     except BadLine as error:
                         yield Notice(origin, f"line {number} skipped: {error}")
+                        continue
+                    yield page
+                    for warning in warnings:
+                        yield Notice(origin, f"line {number}: {warning}", warning=True)
             except (EOFError, OSError, zlib.error) as error:
                 if not number:
                     raise UnreadableFile(f"damaged gzip data ({error})") from None
