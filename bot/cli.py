@@ -9,11 +9,12 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot import render
 from bot.community import date_bound
@@ -22,18 +23,39 @@ from bot.evals import EVALUATIONS
 from bot.progress import ingest_progress
 from bot.settings import Settings
 from index.archive import ModelMismatch
-from index.embedder import ModelUnavailable
+from index.embedder import ModelUnavailable, check_device
 from index.models import KINDS, SearchFilters
 from index.vectors import VectorStoreUnavailable
-from ingest.pipeline import DEFAULT_BATCH, IngestReport, Skipped, ingest_paths
+from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
 
 log = logging.getLogger("archivist")
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
+# Exit statuses: 1 when the command ran and found or ingested nothing, 2 when it could not run.
+CANNOT_RUN = 2
+INTERRUPTED = 130
+# What a tool killed by SIGPIPE exits with (128 + 13), as `… | head` expects of a writer.
+BROKEN_PIPE = 141
+
+
+class CommandError(Exception):
+    """Why the command cannot run, in one line: printed without a traceback, exit status 2."""
+
 
 def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False))
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--k 0`` or ``-1`` would quietly slice)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _date_bound(end: bool) -> Callable[[str], date]:
@@ -49,21 +71,73 @@ def _date_bound(end: bool) -> Callable[[str], date]:
 
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
+    if args.since is not None and args.until is not None and args.since > args.until:
+        raise CommandError(
+            f"--since {args.since.isoformat()} is after --until {args.until.isoformat()}: "
+            "no date is in that range"
+        )
     return SearchFilters(kind=args.kind, site=args.site, since=args.since, until=args.until)
+
+
+# --- the archive directory -----------------------------------------------------------------
+
+
+def _archive_db(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "archive.db"
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create DATA_DIR for a command that writes (ingest, run), or say in one line why it
+    cannot be: a file in the way, no permission, a read-only place."""
+    data_dir = Path(settings.data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CommandError(f"DATA_DIR {data_dir} is not a directory")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(
+            f"cannot create DATA_DIR {data_dir}: {error.strerror or error}"
+        ) from None
+
+
+def require_archive(settings: Settings) -> None:
+    """Refuse a read-only command where there is no archive, before opening one would create
+    it (a mistyped DATA_DIR must not become an empty archive that answers "nothing found")."""
+    data_dir = Path(settings.data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CommandError(f"DATA_DIR {data_dir} is not a directory")
+    if not _archive_db(settings).is_file():
+        raise CommandError(
+            f"no archive at {data_dir} (run `archivist ingest PATH…` first, "
+            "or give --data-dir / DATA_DIR)"
+        )
+
+
+async def warn_missing_vectors(engine: Engine) -> None:
+    """Say once when passages have no vector (DATA_DIR/chroma deleted, an ingest cut short):
+    answers then rest on keyword search, and the next ingest repairs them."""
+    missing, total = await engine.vector_gap()
+    if missing:
+        print(
+            f"archivist: warning: {missing} of {total} passages have no vector (chroma/ "
+            "deleted, or an ingest cut short), so answers rest on keyword search; run "
+            "`archivist ingest PATH…` again on the archive's files to repair them (every "
+            "ingest repairs missing vectors first)",
+            file=sys.stderr,
+        )
 
 
 # --- commands ----------------------------------------------------------------------------------
 
 
-def _report_skip(skipped: Skipped) -> None:
-    print(f"skipped {skipped}", file=sys.stderr)
-
-
 def _report_text(report: IngestReport) -> str:
-    return (
+    """The human-readable report: what was skipped and why, then the counts."""
+    lines = [f"skipped {skipped}" for skipped in report.skipped]
+    lines.append(
         f"ingested {report.counts_text()}; {report.passages_added} passages written, "
         f"{report.vectors_written} vectors, {report.seconds:.1f} s"
     )
+    return "\n".join(lines)
 
 
 async def run_ingest(
@@ -73,46 +147,93 @@ async def run_ingest(
     *,
     prune: bool = False,
     batch_size: int = DEFAULT_BATCH,
+    out: TextIO | None = None,
 ) -> int:
-    """Ingest and report; exit status 1 only when nothing at all could be ingested."""
-    with ingest_progress(enabled=not as_json and sys.stderr.isatty()) as on_progress:
-        report = await ingest_paths(
-            engine.archive,
-            paths,
-            on_skip=None if as_json else _report_skip,
-            on_progress=on_progress,
-            prune=prune,
-            batch_size=batch_size,
+    """Ingest and report; exit status 1 only when nothing at all could be ingested.
+
+    The report goes to ``out`` (stdout unless given: it is the command's output, so it can be
+    redirected to a file); the progress bar and warnings (damaged files whose start was read)
+    go to stderr. Interrupted, it says what was saved and that running it again finishes."""
+    out = out or sys.stdout
+    reached: list[Progress] = []
+    passed_over: list[Skipped] = []
+    try:
+        with ingest_progress(enabled=not as_json and sys.stderr.isatty()) as draw:
+
+            def on_progress(progress: Progress) -> None:
+                reached[:] = [progress]
+                if draw is not None:
+                    draw(progress)
+
+            report = await ingest_paths(
+                engine.archive,
+                paths,
+                on_skip=passed_over.append,
+                on_progress=on_progress,
+                prune=prune,
+                batch_size=batch_size,
+            )
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # Readers' notices are printed with the report; without one, name them at least.
+        for skipped in passed_over:
+            print(f"passed over {skipped}", file=sys.stderr)
+        pages = reached[0].pages if reached else 0
+        passages = reached[0].passages if reached else 0
+        print(
+            f"interrupted: {pages} pages ({passages} new passages) saved; "
+            "run the same command again to finish",
+            file=sys.stderr,
         )
+        raise
     if as_json:
-        _print_json(report.as_dict())
+        print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
     else:
-        print(_report_text(report), file=sys.stderr)
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(_report_text(report), file=out)
     return 0 if report.pages_ingested or report.pages_pruned else 1
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    if args.device:
-        settings = settings.model_copy(update={"embed_device": args.device})
     async with await Engine.open(settings) as engine:
         return await run_ingest(
             engine, args.paths, args.json, prune=args.prune, batch_size=args.batch_size
         )
 
 
+def _read_batch(name: Path) -> list[str]:
+    """The questions of a ``--batch`` file (``-``: stdin), one per line, blank lines left out."""
+    try:
+        if str(name) == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = name.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise CommandError(f"--batch {name} is not UTF-8 text") from None
+    except OSError as error:
+        raise CommandError(f"cannot read --batch {name}: {error.strerror or error}") from None
+    questions = [line.strip() for line in lines if line.strip()]
+    if not questions:
+        raise CommandError(f"--batch {name} holds no question")
+    return questions
+
+
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    if (args.question is None) == (args.batch is None):
-        print("archivist ask: give a QUESTION or --batch FILE", file=sys.stderr)
-        return 2
+    if args.question is not None and args.batch is not None:
+        raise CommandError("give a QUESTION or --batch FILE, not both")
+    if args.question is None and args.batch is None:
+        raise CommandError("give a QUESTION or --batch FILE")
     if args.batch is not None:
-        source = sys.stdin if str(args.batch) == "-" else args.batch.open(encoding="utf-8")
-        with source:
-            questions = [line.strip() for line in source if line.strip()]
+        questions = _read_batch(args.batch)
+    elif not args.question.strip():
+        raise CommandError("the question is empty")
     else:
         questions = [args.question]
+    filters = _filters(args)
     async with await Engine.open(settings) as engine:
+        await warn_missing_vectors(engine)
         for question in questions:
-            answer = await engine.ask(question, _filters(args), args.k)
+            answer = await engine.ask(question, filters, args.k)
             if args.json:
                 _print_json(answer.as_dict())
             else:
@@ -121,8 +242,12 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.query.strip():
+        raise CommandError("the query is empty")
+    filters = _filters(args)
     async with await Engine.open(settings) as engine:
-        hits = await engine.search(args.query, _filters(args), args.k)
+        await warn_missing_vectors(engine)
+        hits = await engine.search(args.query, filters, args.k)
     rows = [
         {
             "passage_id": hit.passage.passage_id,
@@ -188,7 +313,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     async with await Engine.open(settings) as engine:
         if args.ingest_if_empty and not (await engine.stats())["documents"]:
             print(f"The archive is empty: ingesting {args.ingest_if_empty}", file=sys.stderr)
-            await run_ingest(engine, [args.ingest_if_empty])
+            # stdout is the chat's: the report goes with the other notices.
+            await run_ingest(engine, [args.ingest_if_empty], out=sys.stderr)
+        await warn_missing_vectors(engine)
         if settings.discord_token is not None:
             from bot.discord_app import DiscordRefused, run_discord
 
@@ -284,47 +411,47 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
     ingest.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive,
         default=DEFAULT_BATCH,
         metavar="N",
         help=f"passages embedded and written per batch (default {DEFAULT_BATCH})",
     )
-    ingest.set_defaults(handler=cmd_ingest)
+    ingest.set_defaults(handler=cmd_ingest, archive="writes", embeds=True)
 
     ask = commands.add_parser(
         "ask", parents=[common, as_json, filters], help="answer a question with quotes"
     )
     ask.add_argument("question", nargs="?", metavar="QUESTION")
     ask.add_argument("--batch", type=Path, metavar="FILE", help="one question per line (- = stdin)")
-    ask.add_argument("--k", type=int, default=8, help="passages to quote from (default 8)")
-    ask.set_defaults(handler=cmd_ask)
+    ask.add_argument("--k", type=_positive, default=8, help="passages to quote from (default 8)")
+    ask.set_defaults(handler=cmd_ask, archive="reads", embeds=True)
 
     search = commands.add_parser(
         "search", parents=[common, as_json, filters], help="the passages that match a query"
     )
     search.add_argument("query", metavar="QUERY")
-    search.add_argument("--k", type=int, default=10, help="how many passages (default 10)")
-    search.set_defaults(handler=cmd_search)
+    search.add_argument("--k", type=_positive, default=10, help="how many passages (default 10)")
+    search.set_defaults(handler=cmd_search, archive="reads", embeds=True)
 
     source = commands.add_parser(
         "source", parents=[common, as_json], help="a passage in context, with its source"
     )
     source.add_argument("ids", nargs="+", metavar="PASSAGE_ID")
-    source.set_defaults(handler=_lookup(Engine.source, render.source_text))
+    source.set_defaults(handler=_lookup(Engine.source, render.source_text), archive="reads")
 
     document = commands.add_parser(
         "document", parents=[common, as_json], help="a whole archived page as parsed"
     )
     document.add_argument("ids", nargs="+", metavar="DOCUMENT_ID")
-    document.set_defaults(handler=_lookup(Engine.document, render.document_text))
+    document.set_defaults(handler=_lookup(Engine.document, render.document_text), archive="reads")
 
     sources = commands.add_parser(
         "sources", parents=[common, as_json], help="the archived documents"
     )
-    sources.set_defaults(handler=_listing(Engine.sources, render.sources_text))
+    sources.set_defaults(handler=_listing(Engine.sources, render.sources_text), archive="reads")
 
     stats = commands.add_parser("stats", parents=[common, as_json], help="archive counts")
-    stats.set_defaults(handler=_listing(Engine.stats, render.stats_text))
+    stats.set_defaults(handler=_listing(Engine.stats, render.stats_text), archive="reads")
 
     evaluate = commands.add_parser("eval", help="measure extraction or answer quality")
     evaluations = evaluate.add_subparsers(dest="evaluation", required=True, metavar="EVALUATION")
@@ -340,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="ingest PATH first if the archive is empty",
     )
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler=cmd_run, archive="writes", embeds=True)
 
     bench = commands.add_parser(
         "bench",
@@ -364,11 +491,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prepare(args: argparse.Namespace, settings: Settings) -> None:
+    """Everything that can refuse a command, checked before it touches the archive: the data
+    directory (created only by commands that write), and a CUDA device that is not there (so an
+    ingest fails before it writes a page, and says why instead of blaming the model)."""
+    if getattr(args, "embeds", False):
+        check_device(settings.embed_device)
+    archive = getattr(args, "archive", None)
+    if archive == "reads":
+        require_archive(settings)
+    elif archive == "writes":
+        ensure_data_dir(settings)
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout went away (``… | head``): point stdout at /dev/null so the
+    interpreter's final flush cannot fail again and print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by something without a descriptor
+        pass
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     if args.data_dir is not None:
         settings = settings.model_copy(update={"data_dir": args.data_dir})
+    if args.command == "ingest" and args.device:
+        settings = settings.model_copy(update={"embed_device": args.device})
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -377,12 +531,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        return asyncio.run(args.handler(args, settings))
+        _prepare(args, settings)
+        status = asyncio.run(args.handler(args, settings))
+        sys.stdout.flush()  # here, where a closed pipe can still be answered quietly
+        return status
+    except CommandError as error:
+        print(f"archivist {args.command}: {error}", file=sys.stderr)
+        return CANNOT_RUN
     except (ModelUnavailable, ModelMismatch, VectorStoreUnavailable) as error:
         print(f"archivist: {error}", file=sys.stderr)
-        return 2
+        return CANNOT_RUN
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return BROKEN_PIPE
 
 
 if __name__ == "__main__":

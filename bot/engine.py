@@ -53,6 +53,9 @@ class Engine:
         self.archive = archive
         # The optional generator (LLM_BASE_URL): rewrites an answer's text from its quotes.
         self.generator = generator
+        # Whether some passages have no vector in chromadb (None: not looked yet). Looked at
+        # once while all have one, at every ask while some do not (so a repair is noticed).
+        self._vectors_missing: bool | None = None
 
     @classmethod
     async def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
@@ -76,6 +79,15 @@ class Engine:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def vector_gap(self) -> tuple[int, int]:
+        """How many passages have no vector in chromadb, of how many: (0, n) when all have one.
+        A gap means DATA_DIR/chroma was deleted or an ingest was cut short; ``ask`` then falls
+        back on keyword search, and the next ingest repairs it (``reconcile_vectors``)."""
+        stats = await self.archive.stats()
+        missing = max(stats.passages - stats.vectors, 0)
+        self._vectors_missing = missing > 0
+        return missing, stats.passages
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -124,6 +136,8 @@ class Engine:
         if named is not None:
             dated = replace(filters, since=named.since, until=named.until)
             search_text = without_phrase(question, named) or question
+        if self._vectors_missing is not False:
+            await self.vector_gap()
         question_vector = (await self.archive.embed([question]))[0]
         idf = await self._idf(question)
         answer = await self._answer(
@@ -165,6 +179,8 @@ class Engine:
         hits = await self.archive.search(
             search_text, filters, passages, query_vector=question_vector, refresh=False
         )
+        if self._vectors_missing:
+            hits = await self._with_similarity(hits, question_vector)
         sentences, sentence_vectors = await self._sentences(hits)
         return compose(
             question,
@@ -176,6 +192,23 @@ class Engine:
             idf=idf,
             filtered=not filters.is_empty(),
         )
+
+    async def _with_similarity(self, hits: list[Hit], question_vector: np.ndarray) -> list[Hit]:
+        """``hits`` with each similarity the dense retriever could not give (its vector is
+        missing) computed from the passage itself: without it the answer model sees no meaning
+        match at all and declines what keyword search found. A few passages, embedded now."""
+        lacking = [hit for hit in hits if hit.similarity is None]
+        if not lacking:
+            return hits
+        vectors = await self.archive.embed([hit.passage.text for hit in lacking])
+        similarity = {
+            id(hit): float(vector @ question_vector)
+            for hit, vector in zip(lacking, vectors, strict=True)
+        }
+        return [
+            hit if hit.similarity is not None else replace(hit, similarity=similarity[id(hit)])
+            for hit in hits
+        ]
 
     async def _generate(self, answer: Answer) -> Answer:
         """The optional generator's text over the quotes' passages; the extractive answer when

@@ -2,11 +2,14 @@
 answer's numbered passages, then checked so that it still only quotes.
 
 Any OpenAI-compatible chat-completions server works (llama.cpp's ``llama-server``, vLLM,
-Ollama, or a hosted one). The model is trusted with nothing: every quotation in what it writes
-must be found verbatim in a passage it cites, every citation must name a passage it was given,
-and whatever fails is cut (``ground``). When nothing survives, or the server fails in any way,
-the extractive answer stands unchanged. The extractive ``quotes`` are never touched: the
-generator only replaces ``text``.
+Ollama, or a hosted one). The model is trusted with nothing (``ground``): it may only quote.
+Every sentence it writes must hold a quotation found verbatim in a passage it cites; outside its
+quotations a sentence may only say who speaks ("the article reported that", "reader NAME
+wrote"), and that speaker must be the quoted passage's (an article, a reader, that reader).
+Every other sentence is cut: a claim with a citation is still a claim in the bot's voice. When
+less than half of what it wrote survives, or the server fails in any way, the extractive answer
+stands unchanged. The extractive ``quotes`` are never touched: the generator only replaces
+``text``.
 
 Archived text is untrusted input (a reader's comment can say anything), so it reaches the model
 only inside fences whose tag carries a random nonce drawn per request: text in a passage cannot
@@ -20,6 +23,7 @@ import asyncio
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +31,7 @@ import aiohttp
 
 from bot.answer import Answer, Quote
 from bot.settings import Settings
+from index.text import words
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +53,9 @@ Rules for the answer:
 - You quote; you never claim. Every sentence quotes words copied exactly from one passage, \
 inside “curly quotation marks”, followed by that passage's number in brackets, for example: \
 The article reported that “the bridge reopened in May” [2].
-- Say who is speaking, as the passage's source line does: "the article reported", \
-"reader NAME wrote", "a reader wrote".
+- Outside the quotation marks write only who is speaking, as the passage's source line says: \
+"the article reported that", "reader NAME wrote", "a reader wrote". No other words of your own: \
+a sentence that says anything outside its quotations is removed.
 - Copy quotations character for character: no ellipses, no changed words, no added words.
 - Add nothing that is not in the passages: no outside knowledge, no opinions, no guesses.
 - If the passages do not answer the question, reply with the single word NONE."""
@@ -66,6 +72,31 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\
 _TRAILING_PUNCTUATION = ".,;:!?"
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
 
+# The only words a sentence may hold outside its quotations (folded): who speaks and how, and
+# the small words that join them. No negation, quantity, judgement or event word is here, so
+# "the article did not report …", "readers agreed …" or "… which proves the war is over" cannot
+# survive: those are the bot's own claims wrapped around a true quotation.
+_FRAMING = frozenset(
+    """a an the this that these those one another other also too as and but while then so or
+    it its they their them he she his her him who whom which whose there here
+    in on of to for from by with at about per according under into over
+    is are was were be been being has have had do does did will would
+    article articles story piece outlet newspaper journalist reporter author writer source
+    reader readers commenter commenters commentator commentators comment comments someone
+    report reports reported reporting write writes wrote written writing
+    say says said saying state states stated stating note notes noted noting
+    add adds added adding explain explains explained describe describes described
+    mention mentions mentioned claim claims claimed argue argues argued ask asks asked
+    reply replies replied answer answers answered commented respond responds responded
+    call calls called quote quotes quoted observe observes observed remark remarks remarked
+    recall recalls recalled post posts posted put puts suggest suggests suggested
+    warn warns warned insist insists insisted""".split()
+)
+# Speaker words (folded), each naming the kind of passage that may follow it.
+_PLURAL_READERS = frozenset("readers commenters commentators comments".split())
+_ONE_READER = frozenset("reader commenter commentator comment".split())
+_ARTICLE = frozenset("article articles story piece outlet newspaper journalist reporter".split())
+
 
 class GeneratorError(Exception):
     """The server did not give a usable answer (said without the key)."""
@@ -73,11 +104,20 @@ class GeneratorError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """One numbered passage as the model sees it: the quote's number, its source, its text."""
+    """One numbered passage as the model sees it: the quote's number, its source, its text;
+    and who speaks in it (its kind and author, its site), against which the speaker a sentence
+    names is checked."""
 
     n: int
     source: str
     text: str
+    kind: str = "article"
+    author: str | None = None
+    site: str | None = None
+
+    @classmethod
+    def of(cls, quote: Quote, text: str) -> Passage:
+        return cls(quote.n, passage_source(quote), text, quote.kind, quote.author, quote.site)
 
 
 def passage_source(quote: Quote) -> str:
@@ -168,21 +208,26 @@ def _sentences(line: str) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
-def _ground_sentence(sentence: str, passages: dict[int, str]) -> str | None:
-    """The sentence with unsupported citations cut and its quotations made exact, or None when
-    it must go: it holds a quotation that is not verbatim in the passage(s) it cites, or it has
-    neither a quotation nor a citation left. A sentence with a made-up quotation goes whole:
-    cutting only the quotation would leave a garbled sentence, or one that says in the bot's
-    voice what the quotation claimed.
+def _ground_sentence(
+    sentence: str, passages: Mapping[int, Passage], names: frozenset[str]
+) -> str | None:
+    """The sentence with its quotations made exact and its citations reduced to the passages
+    they come from, or None when it must go: it quotes nothing, a quotation is not verbatim in
+    the passage(s) it cites, or the words outside its quotations say more than who speaks, or
+    name a speaker the quoted passage is not (``_frames``). A sentence with a made-up quotation
+    goes whole: cutting only the quotation would leave a garbled sentence, or one that says in
+    the bot's voice what the quotation claimed.
     """
-    sentence = _cut_citations(sentence, passages)
+    texts = {n: p.text for n, p in passages.items()}
+    sentence = _cut_citations(sentence, texts)
     quotations = list(_QUOTATION.finditer(sentence))
+    if not quotations:
+        return None  # a citation alone does not make a claim the archive's
     citations = [
         (m.start(), [int(n) for n in m.group(1).split(",")]) for m in _CITATION.finditer(sentence)
     ]
-    if not quotations and not citations:
-        return None
     replacements: list[tuple[int, int, str]] = []
+    sources: list[int] = []
     for index, match in enumerate(quotations):
         quotation = match.group(1) if match.group(1) is not None else match.group(2)
         # A quotation is cited by the citations after it, up to the next quotation; failing
@@ -191,16 +236,74 @@ def _ground_sentence(sentence: str, passages: dict[int, str]) -> str | None:
         limit = quotations[index + 1].start() if index + 1 < len(quotations) else len(sentence)
         cited = [n for at, numbers in citations if match.end() <= at < limit for n in numbers]
         cited = cited or [n for _, numbers in citations for n in numbers]
-        candidates = cited or list(passages)
-        found = _supported(quotation, {n: passages[n] for n in candidates})
+        candidates = cited or list(texts)
+        found = _supported(quotation, {n: texts[n] for n in candidates})
         if found is None:
             return None
         source, exact, tail = found
+        sources.append(source)
         replacement = f"“{exact}”{tail}" + ("" if cited else f" [{source}]")
         replacements.append((match.start(), match.end(), replacement))
-    for start, end, replacement in reversed(replacements):
-        sentence = sentence[:start] + replacement + sentence[end:]
-    return sentence.strip()
+    # The words between quotations speak for the quotation after them; the words after the
+    # last one ("…” [1], a reader wrote.) for the last.
+    bounds = [0, *(at for match in quotations for at in match.span()), len(sentence)]
+    between = [sentence[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    quoted = [passages[n] for n in sources]
+    # A speaker named before a quotation goes on speaking for the quotations after it ("the
+    # article reported “…” [1] and “…” [3]") until another is named.
+    speaking = ""
+    for index, words_between in enumerate(between):
+        plain = _CITATION.sub(" ", words_between)
+        speaker = quoted[min(index, len(quoted) - 1)]
+        if not _own_words(plain, speaker):
+            return None
+        if _speakers(plain, names) or index == len(quotations):
+            speaking = plain
+        if not _speaker_is(speaking, speaker, quoted, names):
+            return None
+    # A citation of a passage nothing was quoted from would lend the sentence its authority
+    # (cut outside the quotations only: a passage may hold "[2]" itself).
+    used = {n: texts[n] for n in sources}
+    parts = [_cut_citations(between[0], used)]
+    for (_, _, replacement), words_between in zip(replacements, between[1:], strict=True):
+        parts += [replacement, _cut_citations(words_between, used)]
+    return "".join(parts).strip()
+
+
+def _own_words(words_between: str, speaker: Passage) -> bool:
+    """Whether ``words_between`` (outside any quotation) hold nothing but framing words and the
+    speaker's own name and site: no claim of the bot's own."""
+    own = set(words(speaker.author or "")) | set(words(speaker.site or ""))
+    return not set(words(words_between)) - _FRAMING - own
+
+
+def _speakers(words_between: str, names: frozenset[str]) -> bool:
+    """Whether ``words_between`` name a speaker: a kind of source, or a reader by name."""
+    tokens = set(words(words_between))
+    folded = f" {' '.join(words(words_between))} "
+    return bool(tokens & (_PLURAL_READERS | _ONE_READER | _ARTICLE)) or any(
+        f" {name} " in folded for name in names
+    )
+
+
+def _speaker_is(
+    words_between: str, speaker: Passage, quoted: list[Passage], names: frozenset[str]
+) -> bool:
+    """Whether the speaker ``words_between`` name is truly the quoted passage's: "readers"
+    introduces comments of at least two readers, "a reader" a comment, "the article" an
+    article, and a name is the passage's author."""
+    tokens = set(words(words_between))
+    if tokens & _PLURAL_READERS and (
+        speaker.kind != "comment" or len({p.text for p in quoted if p.kind == "comment"}) < 2
+    ):
+        return False
+    if tokens & _ONE_READER and speaker.kind != "comment":
+        return False
+    if tokens & _ARTICLE and speaker.kind != "article":
+        return False
+    folded = f" {' '.join(words(words_between))} "
+    mine = " ".join(words(speaker.author or ""))
+    return all(f" {name} " not in folded or name in mine for name in names)
 
 
 def _cut_citations(text: str, passages: dict[int, str]) -> str:
@@ -229,17 +332,27 @@ def _supported(quotation: str, texts: dict[int, str]) -> tuple[int, str, str] | 
     return None
 
 
-def ground(text: str, passages: dict[int, str]) -> str | None:
-    """``text`` with everything the passages do not support cut, or None when nothing is left.
+def ground(text: str, passages: Mapping[int, Passage]) -> str | None:
+    """``text`` with every sentence the passages do not support cut (``_ground_sentence``), or
+    None when less than half of its sentences survive: a model that mostly wrote claims of its
+    own is not trusted to have picked the rest fairly either.
 
-    ``passages`` maps each number the model was given to that passage's text.
+    ``passages`` maps each number the model was given to that passage.
     """
+    names = frozenset(
+        " ".join(words(p.author)) for p in passages.values() if p.author and words(p.author)
+    )
     lines: list[str] = []
+    written = survived = 0
     for line in text.strip().splitlines():
-        kept = [s for s in map(lambda s: _ground_sentence(s, passages), _sentences(line)) if s]
+        sentences = _sentences(line)
+        kept = [s for s in (_ground_sentence(s, passages, names) for s in sentences) if s]
+        written, survived = written + len(sentences), survived + len(kept)
         if kept:
             lines.append(" ".join(kept))
-    return "\n".join(lines) or None
+    if not lines or 2 * survived < written:
+        return None
+    return "\n".join(lines)
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -293,12 +406,10 @@ class Generator:
         server failed, or nothing the model wrote was supported."""
         if not answer.answered or not answer.quotes:
             return answer
-        passages = [
-            Passage(q.n, passage_source(q), texts.get(q.passage_id, q.text)) for q in answer.quotes
-        ]
+        passages = [Passage.of(q, texts.get(q.passage_id, q.text)) for q in answer.quotes]
         try:
             content = await self.complete(answer.question, passages)
-            grounded = ground(content, {p.n: p.text for p in passages})
+            grounded = ground(content, {p.n: p for p in passages})
         except Exception as error:  # an optional feature must never cost the answer
             log.warning(
                 "the generator failed (%s: %s); the extractive answer stands",
@@ -307,7 +418,7 @@ class Generator:
             )
             return answer
         if grounded is None:
-            log.info("nothing the generator wrote was supported; the extractive answer stands")
+            log.info("too little the generator wrote was supported; the extractive answer stands")
             return answer
         return replace(answer, text=grounded, generated=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,41 @@ class Embedder(Protocol):
 
 class ModelUnavailable(RuntimeError):
     """The configured embedding model cannot be loaded offline."""
+
+
+class DeviceUnavailable(ModelUnavailable):
+    """The device asked for (EMBED_DEVICE, ``--device``) is not on this machine: the model is
+    fine, so the message must not send the user after EMBED_MODEL."""
+
+
+_DEVICE = re.compile(r"cpu|cuda(?::(\d+))?|mps")
+
+
+def check_device(device: str | None) -> None:
+    """Raise ``DeviceUnavailable`` when ``device`` names a device this machine lacks: called
+    before an ingest writes anything, and before a model is loaded (whose own error, "Torch not
+    compiled with CUDA enabled", would surface as a bad EMBED_MODEL). Imports torch only when
+    CUDA is asked for."""
+    if device is None:
+        return
+    match = _DEVICE.fullmatch(device)
+    if match is None:
+        raise DeviceUnavailable(f"EMBED_DEVICE={device!r} is not a device: use cpu or cuda")
+    if not device.startswith("cuda"):
+        return
+    import torch
+
+    if torch.version.cuda is None:
+        reason = "torch built without CUDA"
+    elif not torch.cuda.is_available():
+        reason = "no CUDA GPU visible"
+    elif match.group(1) is not None and int(match.group(1)) >= torch.cuda.device_count():
+        reason = f"no GPU {device}: {torch.cuda.device_count()} visible"
+    else:
+        return
+    raise DeviceUnavailable(
+        f"CUDA is not available on this machine ({reason}); use --device cpu (or EMBED_DEVICE=cpu)"
+    )
 
 
 def bundled_model_path() -> Path:
@@ -151,6 +187,7 @@ def _load_embedder(name_or_path: str, device: str | None, backend: Backend) -> E
     if name_or_path == "hash" or name_or_path.startswith("hash-"):
         size = name_or_path.partition("-")[2]
         return HashEmbedder(int(size) if size else 64)
+    check_device(device)
     on_cpu = device == "cpu" or (device is None and not gpu_present())
     location = Path(resolve_model(name_or_path))
     if backend == "onnx" or (backend == "auto" and on_cpu and location.is_dir()):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -147,16 +152,16 @@ def test_bad_files_are_named_with_a_reason_and_good_ones_ingested(
     missing = tmp_path / "missing.txt"
     data = str(tmp_path / "data")
     status = main(["ingest", str(missing), str(mixed), str(SEED), "--data-dir", data])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert status == 0
-    lines = [line for line in err.splitlines() if line.startswith("skipped ")]
+    lines = [line for line in out.splitlines() if line.startswith("skipped ")]
     assert lines == [
         f"skipped {missing}: no such file or directory",
         f"skipped {mixed / 'empty.txt'}: empty file",
         f"skipped {mixed / 'image.txt'}: binary content, not text",
         f"skipped {mixed / 'notes.pdf'}: unsupported file type (supported: {SUPPORTED})",
     ]
-    assert "2 added" in err
+    assert "2 added" in out
     [stats] = run_json(capsys, "stats", "--json", "--data-dir", data)
     assert stats["documents"] == 2
 
@@ -175,7 +180,7 @@ def test_nothing_ingestible_exits_non_zero(
         ]
     )
     assert status == 1
-    assert "empty file" in capsys.readouterr().err
+    assert "empty file" in capsys.readouterr().out
 
 
 def test_unknown_ids_exit_non_zero(seeded_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,3 +206,106 @@ def test_run_ingests_the_sample_and_answers_piped_questions(tmp_path: Path) -> N
     assert f"The article reported: “{ALEPPO}” [1]" in result.stdout
     assert "Aleppo Is Liberated By Govt Forces!" in result.stdout  # the source line
     assert "DISCORD_TOKEN is not set" in result.stderr
+
+
+def test_the_report_goes_to_stdout_and_warnings_to_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`archivist ingest DIR > report.txt` keeps the report; a file cut short is a warning (its
+    first lines went in), not a skipped file."""
+    monkeypatch.setenv("EMBED_MODEL", "hash")
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    lines = "".join(
+        json.dumps({"url": f"https://ex.org/{i}", "text": f"Story {i} about kites."}) + "\n"
+        for i in range(200)
+    )
+    packed = gzip.compress(lines.encode())
+    (folder / "cut.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    assert main(["ingest", str(folder), "--data-dir", str(tmp_path / "data")]) == 0
+    captured = capsys.readouterr()
+    out = captured.out.splitlines()
+    err = [line for line in captured.err.splitlines() if "INFO" not in line]
+    assert (
+        out[0] == f"skipped {folder / 'notes.pdf'}: unsupported file type (supported: {SUPPORTED})"
+    )
+    assert out[1].startswith("ingested ") and "1 skipped, 1 warning(s)" in out[1]
+    assert len(out) == 2
+    [warning] = err
+    assert warning.startswith(f"warning: {folder / 'cut.jsonl.gz'}: damaged after line ")
+    assert warning.endswith(": lines before were read")
+
+
+def test_interrupting_an_ingest_says_what_was_saved(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) in the middle of a long ingest: exit status 130 and a line saying to run
+    the same command again."""
+    pages = tmp_path / "many.jsonl"
+    pages.write_text(
+        "".join(
+            json.dumps({"url": f"https://ex.org/{i}", "text": f"Story {i} about ships. " * 3})
+            + "\n"
+            for i in range(20_000)
+        )
+    )
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "EMBED_"))}
+    env |= {"EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ingest", str(pages), "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        saved = 0
+        while saved < 20 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+            try:
+                with sqlite3.connect(data / "archive.db") as db:
+                    saved = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            except sqlite3.Error:
+                pass  # not created yet
+        assert process.poll() is None, "the ingest ended before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    [line] = [line for line in err.splitlines() if line.startswith("interrupted: ")]
+    assert line.endswith(" saved; run the same command again to finish")
+    reported = int(line.split()[1])
+    with sqlite3.connect(data / "archive.db") as db:
+        documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    assert saved <= reported <= documents < 20_000
+    assert "Traceback" not in err and out == ""
+
+
+def test_missing_vectors_are_announced_and_keyword_search_still_answers(
+    seeded_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DATA_DIR/chroma deleted: SQLite holds 32 passages, chromadb none."""
+    shutil.rmtree(seeded_copy / "chroma")
+    batch = tmp_path / "questions.txt"
+    batch.write_text("When did fighting in Aleppo break out?\nAleppo\n")
+    assert main(["ask", "--batch", str(batch), "--json", "--data-dir", str(seeded_copy)]) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if "no vector" in line]
+    assert warnings == [
+        "archivist: warning: 32 of 32 passages have no vector (chroma/ deleted, or an ingest "
+        "cut short), so answers rest on keyword search; run `archivist ingest PATH…` again on "
+        "the archive's files to repair them (every ingest repairs missing vectors first)"
+    ]
+    first = json.loads(captured.out.splitlines()[0])
+    assert first["answered"] is True
+    assert first["quotes"][0]["text"] == ALEPPO
+    # The next ingest repairs them, and the warning goes.
+    assert main(["ingest", str(SEED), "--data-dir", str(seeded_copy)]) == 0
+    assert "32 vectors" in capsys.readouterr().out
+    [stats] = run_json(capsys, "stats", "--json", "--data-dir", str(seeded_copy))
+    assert (stats["passages"], stats["vectors"]) == (32, 32)
+    run_json(capsys, "search", "Aleppo", "--json", "--data-dir", str(seeded_copy))
+    assert "no vector" not in capsys.readouterr().err

@@ -104,8 +104,22 @@ async def engine(seeded_dir: Path, model: Embedder, stub: Stub) -> AsyncIterator
 # --- grounding, without a server --------------------------------------------------------------
 
 PASSAGES = {
-    1: f"The Syrian Army liberated the city. {ALEPPO} The war isn’t over.",
-    2: "Assad will agree with Turkey on the Kurds, a reader said.",
+    1: Passage(
+        1,
+        "article (SouthFront)",
+        f"The Syrian Army liberated the city. {ALEPPO} The war isn’t over.",
+        "article",
+        None,
+        "SouthFront",
+    ),
+    2: Passage(
+        2,
+        "reader Random guy",
+        "Assad will agree with Turkey on the Kurds, a reader said.",
+        "comment",
+        "Random guy",
+    ),
+    3: Passage(3, "a reader", "Turkey is a NATO country and will stay one.", "comment"),
 }
 
 
@@ -142,9 +156,79 @@ def test_a_sentence_with_neither_quotation_nor_citation_goes() -> None:
     assert ground("NONE", PASSAGES) is None
 
 
+# The reply of a model that invents: a claim with a citation, a true quotation, and a claim
+# about readers citing an article passage.
+INVENTING = (
+    "The war in Aleppo ended in 2020 with a NATO victory [1]. "
+    "“Fighting in Aleppo broke out on July 19, 2012” [1]. Readers agreed that Turkey won [1]."
+)
+
+
+def test_a_cited_claim_without_a_quotation_goes() -> None:
+    text = f"Aleppo fell in 2016 [1]. The article reported “{ALEPPO}” [1]"
+    assert ground(text, PASSAGES) == f"The article reported “{ALEPPO}” [1]"
+
+
+def test_a_model_that_mostly_invents_leaves_nothing() -> None:
+    # One sentence of three is true: too little to trust the reply's choice of it.
+    assert ground(INVENTING, PASSAGES) is None
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The war ended, as “Fighting in Aleppo broke out” [1].",
+        "The article did not report “Fighting in Aleppo broke out” [1].",
+        "“Fighting in Aleppo broke out” [1], which proves the war is over.",
+        "All readers agreed: “Assad will agree with Turkey” [2].",
+    ],
+)
+def test_words_of_its_own_around_a_true_quotation_take_the_sentence(claim: str) -> None:
+    assert ground(f"{claim} The article reported “{ALEPPO}” [1]", PASSAGES) == (
+        f"The article reported “{ALEPPO}” [1]"
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A reader wrote “Fighting in Aleppo broke out” [1].",  # [1] is the article
+        "Readers wrote “Fighting in Aleppo broke out” [1].",
+        "The article reported “Assad will agree with Turkey” [2].",  # [2] is a comment
+        "Reader Random guy wrote “Turkey is a NATO country” [3].",  # [3] is unnamed
+        "Readers wrote “Turkey is a NATO country” [3].",  # one reader is not "readers"
+        "The article reported “Fighting in Aleppo” [1] and “Turkey is a NATO country” [3].",
+    ],
+)
+def test_the_speaker_named_must_be_the_quoted_passage(sentence: str) -> None:
+    assert ground(sentence, PASSAGES) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A reader wrote “Turkey is a NATO country” [3].",
+        "Reader Random guy wrote “Assad will agree with Turkey” [2].",
+        "SouthFront reported that “Fighting in Aleppo broke out” [1].",
+        "Readers wrote “Assad will agree with Turkey” [2] and “Turkey is a NATO country” [3].",
+        "The article reported “Fighting in Aleppo” [1], and a reader wrote “Turkey is a NATO"
+        " country” [3].",
+        "“Fighting in Aleppo broke out” [1], the article reported.",
+    ],
+)
+def test_a_true_speaker_is_kept(sentence: str) -> None:
+    assert ground(sentence, PASSAGES) == sentence
+
+
+def test_a_citation_nothing_was_quoted_from_is_cut() -> None:
+    assert ground("The article reported “Fighting in Aleppo” [1, 2].", PASSAGES) == (
+        "The article reported “Fighting in Aleppo” [1]."
+    )
+
+
 def test_loose_copies_come_back_verbatim() -> None:
     # A straightened apostrophe, re-wrapped spaces, a full stop pulled inside the mark.
-    assert find_verbatim("The war isn't  over", PASSAGES[1]) == "The war isn’t over"
+    assert find_verbatim("The war isn't  over", PASSAGES[1].text) == "The war isn’t over"
     assert ground('It reported "Fighting in Aleppo broke out on July 19, 2012." [1]', PASSAGES) == (
         "It reported “Fighting in Aleppo broke out on July 19, 2012”. [1]"
     )
@@ -205,6 +289,16 @@ async def test_only_fabrication_leaves_the_extractive_answer(
     answer = await engine.ask(QUESTION)
     assert not answer.generated
     assert answer.text == (await seeded_engine.ask(QUESTION)).text
+
+
+async def test_an_inventing_model_leaves_the_extractive_answer(
+    engine: Engine, seeded_engine: Engine, stub: Stub
+) -> None:
+    stub.reply = lambda body: completion(INVENTING)
+    answer = await engine.ask(QUESTION)
+    assert stub.requests and not answer.generated
+    assert answer.text == (await seeded_engine.ask(QUESTION)).text
+    assert "NATO victory" not in answer.text and "Readers agreed" not in answer.text
 
 
 async def test_a_citation_to_a_nonexistent_passage_is_removed(engine: Engine, stub: Stub) -> None:
@@ -305,6 +399,6 @@ def test_the_key_is_a_secret(seeded_dir: Path) -> None:
 
 
 def test_cutting_a_citation_never_touches_a_quotation() -> None:
-    passages = {1: "Il a demandé : « Pourquoi ? » puis il est parti."}
+    passages = {1: Passage(1, "article", "Il a demandé : « Pourquoi ? » puis il est parti.")}
     text = "The article reported “Il a demandé : « Pourquoi ? »” [1] [4]."
     assert ground(text, passages) == "The article reported “Il a demandé : « Pourquoi ? »” [1]."
