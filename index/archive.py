@@ -22,7 +22,7 @@ import numpy as np
 from index.embedder import Backend, Embedder, load_embedder
 from index.models import DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
-from index.store import PendingPassage, SaveOutcome, Store
+from index.store import PendingPassage, SaveOutcome, SaveResult, Store
 from index.text import content_words, sentence_spans
 from index.vector_codec import (
     PROJECTED_DIMENSION,
@@ -201,9 +201,13 @@ class Archive:
     # --- writing -------------------------------------------------------------------------------
 
     async def save_document(self, document: DocumentRecord) -> SaveOutcome:
-        outcome = await self.store.save_document(document)
+        return (await self.write_document(document)).outcome
+
+    async def write_document(self, document: DocumentRecord) -> SaveResult:
+        """Write a page (``Store.write_document``): the outcome and how many passages are new."""
+        result = await self.store.write_document(document)
         self.changed()
-        return outcome
+        return result
 
     async def sync_vectors(
         self, batch_size: int = 256, on_progress: Callable[[int], None] | None = None

@@ -220,6 +220,28 @@ MIGRATIONS: list[str] = [
     SELECT p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''), {FACETS}
     FROM passages p JOIN documents d ON d.id = p.document_id;
     """,
+    # Every file each page was last read from, beside ``document_sources`` (the one file its
+    # stored text came from): captures of one URL in several files, or several WARCs. When the
+    # file a page's text came from is pruned, a remaining capture is read again to take its
+    # place. Filled from ``document_sources`` here; other captures become known as their files
+    # are read again.
+    # Archives written before origins were resolved stored paths as typed (often relative): once
+    # such a path is matched to its resolved file, the old spelling stays recorded so pages
+    # without a URL keep the identity (and document id) they were archived under.
+    """
+    CREATE TABLE page_files (
+        source      TEXT NOT NULL,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        PRIMARY KEY (source, document_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX page_files_document ON page_files(document_id);
+    INSERT INTO page_files (source, document_id) SELECT source, document_id FROM document_sources;
+
+    CREATE TABLE source_spellings (
+        source   TEXT PRIMARY KEY,
+        spelling TEXT NOT NULL
+    );
+    """,
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +31,16 @@ _PASSAGE_COLUMNS = f"""
     p.id, p.document_id, p.kind, p.position, {PASSAGE_TEXT}, p.author,
     d.title, d.site, d.url, d.published
 """
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What writing a page did, and how many of its passages are new: only those need a
+    vector (a kept passage's id is a hash of its document and text, so its vector still
+    holds)."""
+
+    outcome: SaveOutcome
+    passages_added: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +218,15 @@ class Store:
     # --- writing -------------------------------------------------------------------------------
 
     async def save_document(self, document: DocumentRecord) -> SaveOutcome:
+        """Write a page and its passages in one transaction (see ``write_document``)."""
+        return (await self.write_document(document)).outcome
+
+    async def write_document(self, document: DocumentRecord) -> SaveResult:
         """Write a page and its passages in one transaction.
 
         Unchanged content is left alone; a changed page keeps the passages whose text is the same
-        (their ids are content hashes) and replaces the rest, queueing the vectors of removed
-        passages for deletion from chromadb.
+        (their ids are content hashes) with their vectors, and replaces the rest, queueing the
+        vectors of removed passages for deletion from chromadb.
         """
         db = self._db
         async with db.execute(
@@ -219,17 +234,21 @@ class Store:
         ) as cursor:
             existing = await cursor.fetchone()
         if existing and existing[0] == document.content_hash:
-            return "unchanged"
+            return SaveResult("unchanged", 0)
 
         await db.execute("BEGIN IMMEDIATE")
         try:
             old_ids = await self._document_passage_ids(document.document_id)
             await self._delete_fts(document.document_id)
             await self._upsert_document_row(document)
-            await db.execute("DELETE FROM comments WHERE document_id = ?", (document.document_id,))
+            # Comments are upserted and the stale ones deleted only once no kept passage points
+            # at them: deleting a comment cascades to its passages (and their stored vectors),
+            # which would make every comment passage new on any edit of the page.
             await db.executemany(
                 "INSERT INTO comments (id, document_id, position, author, published, parent, text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                " position = excluded.position, author = excluded.author,"
+                " published = excluded.published, parent = excluded.parent, text = excluded.text",
                 [
                     (
                         c.comment_id,
@@ -250,17 +269,19 @@ class Store:
                 "INSERT OR IGNORE INTO vector_deletions (id) VALUES (?)",
                 [(pid,) for pid in removed],
             )
-            # Kept passages are re-embedded too: the metadata stored beside each vector (site,
-            # date, title-derived filters) may have changed with the page.
+            # A kept passage keeps its vector and its embedded mark: a vector is made from the
+            # passage's text alone (chromadb holds nothing else, filters read SQLite), and the
+            # text is part of the id. What may have moved around it (its place, its comment,
+            # that comment's author) is updated here, and its FTS row is rebuilt below.
             await db.executemany(
                 """
                 INSERT INTO passages (id, document_id, comment_id, kind, author, position,
                                       source_start, source_end, text, embedded)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
                 ON CONFLICT(id) DO UPDATE SET
-                    comment_id = excluded.comment_id, position = excluded.position,
-                    source_start = excluded.source_start, source_end = excluded.source_end,
-                    embedded = 0
+                    comment_id = excluded.comment_id, author = excluded.author,
+                    position = excluded.position, source_start = excluded.source_start,
+                    source_end = excluded.source_end
                 """,
                 [
                     (
@@ -281,6 +302,11 @@ class Store:
                 "DELETE FROM vector_deletions WHERE id = ?", [(pid,) for pid in new_ids]
             )
             await db.execute(
+                "DELETE FROM comments WHERE document_id = ?"
+                " AND id NOT IN (SELECT value FROM json_each(?))",
+                (document.document_id, json.dumps([c.comment_id for c in document.comments])),
+            )
+            await db.execute(
                 f"""
                 INSERT INTO passages_fts (rowid, text, author, title, facets)
                 SELECT p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''),
@@ -294,7 +320,8 @@ class Store:
         except BaseException:
             await db.rollback()
             raise
-        return "updated" if existing else "added"
+        added = len(new_ids.difference(old_ids))
+        return SaveResult("updated" if existing else "added", added)
 
     async def _document_passage_ids(self, document_id: str) -> list[str]:
         async with self._db.execute(
@@ -527,20 +554,28 @@ class Store:
 
     # --- incremental ingest: sources, duplicates, files already read --------------------------
 
-    async def document_state(self, document_id: str) -> tuple[str, str | None] | None:
-        """A stored document's content hash and recorded source file, or None."""
+    async def document_state(self, document_id: str) -> tuple[str, str | None, str] | None:
+        """A stored document's content hash, recorded source file and origin, or None."""
         async with self._db.execute(
-            """SELECT d.content_hash, s.source FROM documents d
+            """SELECT d.content_hash, s.source, d.origin FROM documents d
                LEFT JOIN document_sources s ON s.document_id = d.id WHERE d.id = ?""",
             (document_id,),
         ) as cursor:
             row = await cursor.fetchone()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2]) if row else None
+
+    async def set_origin(self, document_id: str, origin: str) -> None:
+        """Record where an unchanged page is now (another line of its file, another capture)."""
+        await self._db.execute(
+            "UPDATE documents SET origin = ? WHERE id = ?", (origin, document_id)
+        )
+        await self._db.commit()
 
     async def set_source(
         self, document_id: str, source: str, fingerprint: str | None, simhash: int | None
     ) -> None:
-        """Record where a document came from and its body fingerprints (one transaction)."""
+        """Record where a document came from (the file its stored text was read from, which
+        holds it) and its body fingerprints (one transaction)."""
         db = self._db
         await db.execute("BEGIN IMMEDIATE")
         try:
@@ -550,6 +585,11 @@ class Store:
                 " source = excluded.source, fingerprint = excluded.fingerprint,"
                 " simhash = excluded.simhash",
                 (document_id, source, fingerprint, simhash),
+            )
+            # The file holds the page from now on, even if this read of it is cut short.
+            await db.execute(
+                "INSERT OR IGNORE INTO page_files (source, document_id) VALUES (?, ?)",
+                (source, document_id),
             )
             await db.execute("DELETE FROM simhash_bands WHERE document_id = ?", (document_id,))
             if simhash is not None:
@@ -595,14 +635,15 @@ class Store:
         ) as cursor:
             return [_unsqueeze(row[0]) for row in await cursor.fetchall()]
 
-    async def alias(self, identity: str) -> tuple[str, str, str] | None:
-        """A page linked to another document: ``(document_id, content_hash, source)``."""
+    async def alias(self, identity: str) -> tuple[str, str, str, str] | None:
+        """A page linked to another document: ``(document_id, content_hash, source, origin)``."""
         async with self._db.execute(
-            "SELECT document_id, content_hash, source FROM document_aliases WHERE identity = ?",
+            "SELECT document_id, content_hash, source, origin FROM document_aliases"
+            " WHERE identity = ?",
             (identity,),
         ) as cursor:
             row = await cursor.fetchone()
-        return (row[0], row[1], row[2]) if row else None
+        return (row[0], row[1], row[2], row[3]) if row else None
 
     async def save_alias(
         self, identity: str, document_id: str, origin: str, source: str, content_hash: str
@@ -668,19 +709,144 @@ class Store:
             row = await cursor.fetchone()
         return (row[0], row[1]) if row else None
 
-    async def record_file(self, source: str, digest: str, pages: int) -> None:
-        await self._db.execute(
-            "INSERT INTO ingested_files (source, digest, pages) VALUES (?, ?, ?)"
-            " ON CONFLICT(source) DO UPDATE SET digest = excluded.digest, pages = excluded.pages",
-            (source, digest, pages),
-        )
+    async def record_file(
+        self,
+        source: str,
+        digest: str,
+        pages: int,
+        document_ids: Iterable[str] = (),
+        aliases: Iterable[str] = (),
+    ) -> None:
+        """Record a file read in full, in one transaction: its digest and page count, the
+        documents whose own pages it holds (replacing what an earlier read recorded: a
+        document it no longer holds is then ``unheld``), and its linked copies (links it no
+        longer holds are dropped; they point at a document that stays)."""
+        db = self._db
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await db.execute(
+                "INSERT INTO ingested_files (source, digest, pages) VALUES (?, ?, ?)"
+                " ON CONFLICT(source) DO UPDATE SET digest = excluded.digest,"
+                " pages = excluded.pages",
+                (source, digest, pages),
+            )
+            await db.execute("DELETE FROM page_files WHERE source = ?", (source,))
+            await self._hold(source, document_ids)
+            await db.execute(
+                "DELETE FROM document_aliases WHERE source = ?"
+                " AND identity NOT IN (SELECT value FROM json_each(?))",
+                (source, json.dumps(sorted(set(aliases)))),
+            )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+
+    async def hold_pages(self, source: str, document_ids: Iterable[str]) -> None:
+        """Record that a file holds these documents' pages (a file read only in part)."""
+        await self._hold(source, document_ids)
         await self._db.commit()
 
-    async def forget_files(self, sources: Sequence[str]) -> None:
+    async def _hold(self, source: str, document_ids: Iterable[str]) -> None:
+        # Only documents still stored: one pruned meanwhile has no row to point at.
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO page_files (source, document_id)"
+            " SELECT ?, id FROM documents WHERE id = ?",
+            [(source, document_id) for document_id in sorted(set(document_ids))],
+        )
+
+    async def unheld_documents(self) -> list[tuple[str, str]]:
+        """``(document_id, source)`` of documents whose source file no longer held them when
+        last read in full (a line or record taken out of it)."""
+        async with self._db.execute(
+            """SELECT s.document_id, s.source FROM document_sources s
+               WHERE NOT EXISTS (SELECT 1 FROM page_files f
+                                 WHERE f.source = s.source AND f.document_id = s.document_id)"""
+        ) as cursor:
+            return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+    async def forget_files(self, sources: Sequence[str], *, captures: bool = False) -> None:
+        """Make files be read again by the next run; ``captures`` also forgets which pages
+        they held (for files that are gone)."""
         await self._db.executemany(
             "DELETE FROM ingested_files WHERE source = ?", [(s,) for s in sources]
         )
+        if captures:
+            await self._db.executemany(
+                "DELETE FROM page_files WHERE source = ?", [(s,) for s in sources]
+            )
         await self._db.commit()
+
+    async def page_files(self, document_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Every file known to hold a page of each document (its captures), in name order."""
+        found: dict[str, list[str]] = {}
+        async with self._db.execute(
+            "SELECT f.document_id, f.source FROM json_each(?) AS d"
+            " JOIN page_files f ON f.document_id = d.value ORDER BY f.source",
+            (json.dumps(list(document_ids)),),
+        ) as cursor:
+            for document_id, source in await cursor.fetchall():
+                found.setdefault(document_id, []).append(source)
+        return found
+
+    # --- archives that stored paths as typed ---------------------------------------------------
+
+    async def legacy_sources(self) -> dict[str, str | None]:
+        """Every recorded file path that is not absolute (written before origins were
+        resolved), with the digest it was last ingested with, when known."""
+        # The SQL test passes every relative POSIX path (and other systems' absolute ones, which
+        # isabs then tells apart) while an archive of absolute paths returns nothing.
+        async with self._db.execute(
+            """SELECT s.source, f.digest FROM (
+                   SELECT source FROM ingested_files UNION SELECT source FROM document_sources
+                   UNION SELECT source FROM document_aliases UNION SELECT source FROM page_files
+               ) AS s LEFT JOIN ingested_files f ON f.source = s.source
+               WHERE substr(s.source, 1, 1) != '/'"""
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {source: digest for source, digest in rows if not os.path.isabs(source)}
+
+    async def adopt_source(self, old: str, new: str) -> None:
+        """Rename a file recorded as ``old`` (a path as typed) to its resolved path ``new``
+        everywhere, in one transaction, origins included; ``old`` stays recorded as the
+        spelling that pages without a URL are identified by (``spelling``)."""
+        db = self._db
+        renamed = "? || substr(origin, length(?) + 1)"
+        prefixed = "substr(origin, 1, length(?)) = ?"
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await db.execute(
+                f"""UPDATE documents SET origin = {renamed}
+                    WHERE id IN (SELECT document_id FROM document_sources WHERE source = ?)
+                    AND {prefixed}""",
+                (new, old, old, old, old),
+            )
+            await db.execute(
+                f"""UPDATE document_aliases SET source = ?, origin = CASE WHEN {prefixed}
+                    THEN {renamed} ELSE origin END WHERE source = ?""",
+                (new, old, old, new, old, old),
+            )
+            await db.execute("UPDATE document_sources SET source = ? WHERE source = ?", (new, old))
+            for table in ("ingested_files", "page_files"):
+                # A file already recorded under both spellings keeps its resolved record.
+                await db.execute(
+                    f"UPDATE OR IGNORE {table} SET source = ? WHERE source = ?", (new, old)
+                )
+                await db.execute(f"DELETE FROM {table} WHERE source = ?", (old,))
+            await db.execute(
+                "INSERT OR IGNORE INTO source_spellings (source, spelling) VALUES (?, ?)",
+                (new, old),
+            )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+
+    async def spellings(self) -> dict[str, str]:
+        """Files first archived under another spelling than their resolved path (``source``:
+        ``spelling``); only archives from before paths were resolved have any."""
+        async with self._db.execute("SELECT source, spelling FROM source_spellings") as cursor:
+            return {row[0]: row[1] for row in await cursor.fetchall()}
 
     async def passage_states(self) -> dict[str, bool]:
         """Every passage id with whether chromadb is recorded as holding its vector."""

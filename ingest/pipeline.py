@@ -9,17 +9,39 @@ is finished by the next one.
 
 Incremental: a file whose bytes (and reading context) are unchanged since it was last ingested
 in full is not read again; a page whose content hash is unchanged is not written; a changed
-page has exactly its changed passages replaced; a page whose body duplicates a document under
-another identity is linked to it instead of indexed twice; ``prune`` removes pages whose files
-are gone.
+page has exactly its changed passages replaced (and only those are embedded); a page whose body
+duplicates a document under another identity is linked to it instead of indexed twice.
+
+Files are known by their resolved path (absolute, symbolic links followed), so the same file
+typed another way, or from another directory, is the same file and its pages the same pages.
+A page's identity is its URL; without one, its file plus its place in it: the WARC record id,
+or for a JSONL line a hash of its text (a line number would change whenever a line is inserted
+above it, and with it the page's id). Archives written before paths were resolved recorded
+them as typed: a recorded relative path is matched to a file read now when it resolves to it
+from the current directory, or when it is a tail of the file's path and the file's bytes are
+the ones recorded; it is then renamed everywhere, keeping the old spelling for identities so
+no document id changes (``Store.adopt_source``).
+
+``prune`` considers only pages whose files lie under the paths given to the run, and removes:
+pages whose file no longer exists, and pages their file no longer held when it was last read
+in full, by this run or an earlier one (a line or record taken out). A removed page that another
+existing file also holds (another capture of its URL, in a page or a WARC) is kept and that
+file read again to take its place; a copy linked to a removed page is read again as a page of
+its own. A recorded relative path is only judged when the folder it names exists from the
+current directory: from anywhere else it means nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import errno
 import hashlib
+import os
+import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +56,11 @@ from ingest.readers import READERS, Reader, reader_for, supported_suffixes
 Outcome = Literal["added", "updated", "unchanged", "linked"]
 DEFAULT_BATCH = 256
 _DIGEST_CHUNK = 1 << 20
+# What a JSONL reader puts after the file in a page's origin: its line number.
+_LINE_SUFFIX = re.compile(r":\d+")
+# A record or line named after a file (``file:12``, ``file#<urn:...>``): origins stored before
+# sources were recorded apart stand for their file.
+_RECORD_SUFFIX = re.compile(r"(?::\d+|#.*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +81,7 @@ class IngestReport:
     pages_unchanged: int = 0
     pages_linked: int = 0  # duplicates of an archived page, linked to it instead of indexed
     pages_pruned: int = 0
-    passages_added: int = 0
+    passages_added: int = 0  # passages with new ids: a changed page's kept ones are not counted
     vectors_written: int = 0
     vectors_repaired: int = 0  # orphans deleted and missing vectors re-queued at the start
     seconds: float = 0.0
@@ -104,23 +131,70 @@ class Progress:
     vectors_per_second: float
 
 
+def real_path(path: Path) -> Path:
+    """``path`` made absolute with every symbolic link resolved: the one name a file is known
+    by, however it was typed and wherever the run started."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: discover reports it
+        return path.absolute()
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why a symbolic link cannot be followed (None when it can, or is no link)."""
+    if not path.is_symlink() or path.exists():
+        return None
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return "symbolic link loop"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return "broken symbolic link"
+    return f"broken symbolic link (its target {target} does not exist)"
+
+
 def discover(paths: Sequence[Path]) -> Iterator[tuple[Path, str | None]]:
-    """Every file under ``paths`` (directories walked in sorted order, hidden files left out),
-    each with the reason it cannot be read, or None."""
-    for path in paths:
+    """Every file under ``paths`` by its resolved path (directories walked in sorted order,
+    hidden files left out, each file once however many ways it is reached), with the reason it
+    cannot be read, or None. Links that lead nowhere are reported, not passed over."""
+    seen: set[Path] = set()
+    for given in paths:
+        if problem := _link_problem(given):
+            yield given.absolute(), problem
+            continue
+        path = real_path(given)
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not files:
+            found = False
+            for entry in sorted(path.rglob("*")):
+                if any(part.startswith(".") for part in entry.relative_to(path).parts):
+                    continue
+                problem = _link_problem(entry)
+                if problem is None and entry.is_symlink() and entry.is_dir():
+                    problem = "symbolic link to a directory: not followed (give it as a path)"
+                if problem is not None:
+                    found = True
+                    yield entry, problem
+                    continue
+                if not entry.is_file():
+                    continue
+                found = True
+                # The walk starts from a resolved folder and never enters a linked one: only
+                # a link itself has another real path.
+                file = real_path(entry) if entry.is_symlink() else entry
+                if file not in seen:
+                    seen.add(file)
+                    yield file, _unsupported_reason(file)
+            if not found:
                 yield path, "directory holds no files"
-            for file in files:
-                yield file, _unsupported_reason(file)
         elif path.is_file():
-            yield path, _unsupported_reason(path)
+            if path not in seen:
+                seen.add(path)
+                yield path, _unsupported_reason(path)
         elif path.exists():
             yield path, "not a regular file"
         else:
@@ -150,22 +224,62 @@ def file_digest(path: Path, context: str) -> str:
     return digest.hexdigest()
 
 
+class _Identities:
+    """The identities of one file's pages: the URL, else the file (by the spelling its pages
+    were first archived under) plus the page's place in it. A JSONL line's place is a hash of
+    its article text, numbered when the file repeats it, so that inserting or removing lines
+    above it leaves it the same page; its origin still names the line, for people."""
+
+    def __init__(self, path: str, spelling: str) -> None:
+        self.path = path
+        self.spelling = spelling
+        self._texts: Counter[str] = Counter()
+
+    def of(self, page: Page) -> str:
+        if page.url:
+            return page.url
+        if not page.origin.startswith(self.path):
+            return page.origin
+        place = page.origin[len(self.path) :]
+        if page.format == "jsonl" and _LINE_SUFFIX.fullmatch(place):
+            text = hashlib.sha256("\n\n".join(page.body).encode("utf-8")).hexdigest()[:20]
+            self._texts[text] += 1
+            repeat = self._texts[text]
+            place = f"#text-{text}" + (f"-{repeat}" if repeat > 1 else "")
+        return self.spelling + place
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What one read of a file held: its own pages' documents and its linked copies."""
+
+    documents: set[str] = field(default_factory=set)
+    aliases: set[str] = field(default_factory=set)
+
+
 _DONE = object()
 
 
 def _next_item(
-    items: Iterator[Page | Notice], sizes: ChunkSizes | None
-) -> tuple[Page | Notice, DocumentRecord | None, Fingerprints | None] | object:
-    """The next item of a reader with, for a page, its records and fingerprints: run in a
-    worker thread, since parsing and chunking are the CPU-heavy part of reading."""
+    items: Iterator[Page | Notice], sizes: ChunkSizes | None, identities: _Identities
+) -> tuple[Page | Notice, str, DocumentRecord | None, Fingerprints | None] | object:
+    """The next item of a reader with, for a page, its identity, records and fingerprints: run
+    in a worker thread, since parsing and chunking are the CPU-heavy part of reading."""
     item = next(items, _DONE)
     if not isinstance(item, Page):
-        return item if item is _DONE else (item, None, None)
-    return item, build_document(item, sizes), fingerprints(item.body)
+        return item if item is _DONE else (item, "", None, None)
+    identity = identities.of(item)
+    if identity == item.identity:
+        document = build_document(item, sizes)
+    else:
+        # The document id comes from the identity; the origin shown stays the reader's.
+        document = build_document(dataclasses.replace(item, origin=identity), sizes)
+        document.origin = item.origin
+    return item, identity, document, fingerprints(item.body)
 
 
 class _Run:
-    """One ingest run: the report, the skip callbacks, the vector batches."""
+    """One ingest run: the report, the skip callbacks, the vector batches, what was read."""
 
     def __init__(
         self,
@@ -174,6 +288,7 @@ class _Run:
         batch_size: int,
         on_skip: Callable[[Skipped], None] | None,
         on_progress: Callable[[Progress], None] | None,
+        scope: Sequence[Path] = (),
     ) -> None:
         self.archive = archive
         self.store = archive.store
@@ -187,6 +302,21 @@ class _Run:
         self.files_done = 0
         self.vectors = VectorPipeline(archive)
         self.started = time.perf_counter()
+        # The resolved paths given to the run: prune looks no further.
+        self.scope = list(scope)
+        # Paths recorded as typed by older archives, by file name: (spelling, digest).
+        self.legacy: dict[str, list[tuple[str, str | None]]] = {}
+        self.spellings: dict[str, str] = {}
+        self.attempted: set[str] = set()  # files this run began to read
+        self.gone: set[str] | None = None  # recorded files found missing by the first prune
+        self.reread: set[str] = set()  # files prune asked to read (again)
+        self.counted: set[str] = set()  # files the report counts
+
+    async def load_spellings(self) -> None:
+        """Read once what matching files to the paths older archives recorded needs."""
+        for spelling, digest in (await self.store.legacy_sources()).items():
+            self.legacy.setdefault(Path(spelling).name, []).append((spelling, digest))
+        self.spellings = await self.store.spellings()
 
     def skip(self, path: str, reason: str, warning: bool = False) -> None:
         skipped = Skipped(path, reason)
@@ -235,6 +365,19 @@ class _Run:
         self.pending = 0
         self.progress()
 
+    async def spelling(self, path: Path, digest: str) -> str:
+        """The spelling ``path``'s pages without a URL are identified by: the resolved path,
+        or the path an older archive recorded for this file (adopted here, once)."""
+        source = str(path)
+        candidates = self.legacy.get(path.name)
+        if candidates:
+            old = _legacy_match(path, digest, candidates)
+            if old is not None:
+                await self.store.adopt_source(old, source)
+                candidates[:] = [c for c in candidates if c[0] != old]
+                self.spellings.setdefault(source, old)
+        return self.spellings.get(source, source)
+
     async def ingest_file(self, path: Path, reader: Reader, force: bool) -> None:
         source = str(path)
         context_of = getattr(reader, "context", None)
@@ -245,17 +388,20 @@ class _Run:
         except OSError as error:
             self.skip(source, f"cannot read: {error.strerror or error}")
             return
+        identities = _Identities(source, await self.spelling(path, digest))
         state = await self.store.file_state(source)
         if not force and state is not None and state[0] == digest:
             self.report.files_unchanged += 1
             self.report.pages_unchanged += state[1]
             return
+        self.attempted.add(source)
         items = _items(reader, path)
+        seen = _Seen()
         pages = 0
         complete = True
         try:
-            while (step := await self._parse(items)) is not _DONE:
-                item, document, prints = step  # type: ignore[misc]
+            while (step := await self._parse(items, identities)) is not _DONE:
+                item, identity, document, prints = step  # type: ignore[misc]
                 if isinstance(item, Notice):
                     complete = complete and not item.warning
                     self.skip(item.origin, item.reason, item.warning)
@@ -265,7 +411,7 @@ class _Run:
                     self.skip(item.origin, "no text to index")
                     continue
                 saving = time.perf_counter()
-                await self.save(item, document, prints, source)
+                await self.save(item, identity, document, prints, source, seen)
                 self.report.write_seconds += time.perf_counter() - saving
                 pages += 1
                 await self.sync()
@@ -276,19 +422,29 @@ class _Run:
             self.skip(source, f"reader failed: {type(error).__name__}: {error}")
             return
         if complete:
-            await self.store.record_file(source, digest, pages)
+            await self.store.record_file(source, digest, pages, seen.documents, seen.aliases)
+        else:
+            # Cut short: what it held may be more than was read, so nothing is taken as gone
+            # from it, and it is read again next time.
+            await self.store.hold_pages(source, seen.documents)
 
-    async def _parse(self, items: Iterator[Page | Notice]) -> Any:
+    async def _parse(self, items: Iterator[Page | Notice], identities: _Identities) -> Any:
         started = time.perf_counter()
         try:
-            return await asyncio.to_thread(_next_item, items, self.sizes)
+            return await asyncio.to_thread(_next_item, items, self.sizes, identities)
         finally:
             self.report.parse_seconds += time.perf_counter() - started
 
     async def save(
-        self, page: Page, document: DocumentRecord, prints: Fingerprints, source: str
+        self,
+        page: Page,
+        identity: str,
+        document: DocumentRecord,
+        prints: Fingerprints,
+        source: str,
+        seen: _Seen,
     ) -> None:
-        outcome = await self._save(page, document, prints, source)
+        outcome, added = await self._save(page, identity, document, prints, source, seen)
         report = self.report
         if outcome == "added":
             report.pages_added += 1
@@ -298,37 +454,48 @@ class _Run:
             report.pages_linked += 1
         else:
             report.pages_unchanged += 1
-        if outcome in ("added", "updated"):
-            report.passages_added += len(document.passages)
-            self.pending += len(document.passages)
+        # Only passages with new ids need vectors: a kept one keeps its own.
+        report.passages_added += added
+        self.pending += added
         self.progress()
 
     async def _save(
-        self, page: Page, document: DocumentRecord, prints: Fingerprints, source: str
-    ) -> Outcome:
+        self,
+        page: Page,
+        identity: str,
+        document: DocumentRecord,
+        prints: Fingerprints,
+        source: str,
+        seen: _Seen,
+    ) -> tuple[Outcome, int]:
         store = self.store
-        identity = page.identity
         state = await store.document_state(document.document_id)
         if state is None:
             alias = await store.alias(identity)
             if alias is not None and alias[1] == document.content_hash:
-                if alias[2] != source:
+                if (alias[2], alias[3]) != (source, page.origin):
                     await store.save_alias(
                         identity, alias[0], page.origin, source, document.content_hash
                     )
-                return "unchanged"
+                seen.aliases.add(identity)
+                return "unchanged", 0
             original = await self._duplicate_of(page, document, prints)
             if original is not None:
                 await store.save_alias(
                     identity, original, page.origin, source, document.content_hash
                 )
-                return "linked"
+                seen.aliases.add(identity)
+                return "linked", 0
             if alias is not None:
                 await store.delete_alias(identity)  # no longer a copy: it becomes its own page
-        outcome = await self.archive.save_document(document)
-        if state is None or state[1] != source or outcome != "unchanged":
+        result = await self.archive.write_document(document)
+        if state is None or state[1] != source or result.outcome != "unchanged":
             await store.set_source(document.document_id, source, prints.exact, prints.simhash)
-        return outcome
+        if result.outcome == "unchanged" and state is not None and state[2] != document.origin:
+            # The same page elsewhere: another line of its file, or another capture of its URL.
+            await store.set_origin(document.document_id, document.origin)
+        seen.documents.add(document.document_id)
+        return result.outcome, result.passages_added
 
     async def _duplicate_of(
         self, page: Page, document: DocumentRecord, prints: Fingerprints
@@ -346,31 +513,113 @@ class _Run:
         return None
 
     async def prune(self) -> list[Path]:
-        """Remove pages (and linked copies) whose files are gone. Returns the files of copies
-        that were linked to a removed page and still exist: they must be read again, now as
-        pages of their own."""
+        """Remove, among pages whose files lie under the run's paths, those whose file is gone
+        and those their file no longer held when last read in full (by this run or an earlier
+        one). Returns the files to read (again): other captures of a removed page, which take
+        its place (the page is kept), and copies linked to a removed page, which become pages
+        of their own. Each file is asked for once per run; called before the files are read
+        and again after, until it asks for nothing."""
         store = self.store
         sources = await store.sources()
         aliases = await store.alias_sources()
-        missing = await asyncio.to_thread(
-            _missing_files, [*sources, *(source for _, _, source in aliases)]
-        )
-        gone = {source: ids for source, ids in sources.items() if source in missing}
-        removed = {document_id for ids in gone.values() for document_id in ids}
-        reread: set[str] = set()
+        first = self.gone is None
+        if self.gone is None:
+            every = {*sources, *(source for _, _, source in aliases)}
+            self.gone = await asyncio.to_thread(_gone_files, every, self.scope)
+        gone = self.gone
+        removed = {i for source in gone for i in sources.get(source, ())}
+        if not first:
+            # Judged once the files are read: a file about to be read may hold them again.
+            removed.update(
+                document_id
+                for document_id, source in await store.unheld_documents()
+                if _judged(source, self.scope) is not None
+            )
+
+        # Another capture of a removed page (an unread file holding the same URL) takes its
+        # place: the page stays and that file is read again.
+        captures: set[str] = set()
+        if removed:
+            held = await store.page_files(sorted(removed))
+            for document_id, files in held.items():
+                others = [f for f in files if f not in gone and f not in self.attempted]
+                found = await asyncio.to_thread(_existing, others)
+                if found:
+                    removed.discard(document_id)
+                    captures.update(found)
+
+        relinked: set[str] = set()
+        unlinked: list[str] = []
         for identity, document_id, source in aliases:
-            if source in missing:
-                await store.delete_alias(identity)
+            if source in gone:
+                unlinked.append(identity)
             elif document_id in removed:
-                reread.add(source)
+                unlinked.append(identity)
+                relinked.add(source)
+        wanted = sorted(captures | relinked)
+        # Forgotten before anything is removed, so that were this run cut short, the next one
+        # would still read them.
+        await store.forget_files(wanted)
+        for identity in unlinked:
+            await store.delete_alias(identity)
         await store.delete_documents(sorted(removed))
-        await store.forget_files([*gone, *reread])
-        self.report.pages_pruned = len(removed)
-        return [Path(source) for source in sorted(reread)]
+        if first:
+            await store.forget_files(sorted(gone), captures=True)
+        self.report.pages_pruned += len(removed)
+        fresh = [source for source in wanted if source not in self.reread]
+        self.reread.update(fresh)
+        return [real_path(Path(source)) for source in fresh]
 
 
-def _missing_files(sources: list[str]) -> set[str]:
-    return {source for source in sources if not Path(source).exists()}
+def _legacy_match(
+    path: Path, digest: str, candidates: Iterable[tuple[str, str | None]]
+) -> str | None:
+    """Which path recorded as typed is the file ``path``: the one that resolves to it from the
+    current directory, else the only one that is a tail of it recorded with its very bytes."""
+    tails = []
+    for spelling, recorded in candidates:
+        if real_path(Path(spelling)) == path:
+            return spelling
+        parts = Path(os.path.normpath(spelling)).parts
+        if recorded == digest and path.parts[-len(parts) :] == parts:
+            tails.append(spelling)
+    return tails[0] if len(tails) == 1 else None
+
+
+def _locate(source: str) -> tuple[Path, bool]:
+    """A recorded file as a resolved path, and whether it was recorded as typed (relative)."""
+    return real_path(Path(source)), not os.path.isabs(source)
+
+
+def _gone_files(sources: Iterable[str], scope: Sequence[Path]) -> set[str]:
+    """The recorded files under ``scope`` (see ``_judged``) that no longer exist."""
+    gone: set[str] = set()
+    for source in sources:
+        path = _judged(source, scope)
+        if path is None or path.exists():
+            continue
+        # A record or line named after its file (documents stored before sources were kept).
+        stem = _RECORD_SUFFIX.sub("", source)
+        if stem != source and _locate(stem)[0].exists():
+            continue
+        gone.add(source)
+    return gone
+
+
+def _judged(source: str, scope: Sequence[Path]) -> Path | None:
+    """Where a recorded file is, when it lies under ``scope`` and prune may judge it. A path
+    recorded as typed is resolved from the current directory, and judged only when the folder
+    it names is there: from another directory it means nothing, and its file may well exist."""
+    path, typed = _locate(source)
+    if not any(path.is_relative_to(root) for root in scope):
+        return None
+    if typed and not path.parent.is_dir():
+        return None
+    return path
+
+
+def _existing(sources: Iterable[str]) -> list[str]:
+    return [source for source in sources if _locate(source)[0].is_file()]
 
 
 async def ingest_paths(
@@ -384,11 +633,14 @@ async def ingest_paths(
     batch_size: int = DEFAULT_BATCH,
 ) -> IngestReport:
     started = time.perf_counter()
-    run = _Run(archive, sizes, batch_size, on_skip, on_progress)
+    run = _Run(
+        archive, sizes, batch_size, on_skip, on_progress, scope=[real_path(p) for p in paths]
+    )
     report = run.report
     run_id = await archive.store.start_run()
     deleted, queued = await archive.reconcile_vectors()
     report.vectors_repaired = deleted + queued
+    await run.load_spellings()
 
     files = list(discover(paths))
     forced: set[Path] = set()
@@ -407,15 +659,13 @@ async def ingest_paths(
 
     run.files_total = len(files)
     for path, problem in files:
-        report.files += 1
-        if problem:
-            run.skip(str(path), problem)
-        else:
-            reader = reader_for(path)
-            assert reader is not None
-            await run.ingest_file(path, reader, force=path in forced)
-        run.files_done += 1
-        run.progress()
+        await _ingest_one(run, path, problem, force=path in forced)
+    # Pages the files no longer hold are known once they are read; removing them may call for
+    # more files (other captures, linked copies), read here with what was learned above.
+    while prune and (more := await run.prune()):
+        run.files_total += len(more)
+        for path in more:
+            await _ingest_one(run, path, _unsupported_reason(path), force=True)
 
     await run.sync(force=True)
     timings = run.vectors.timings
@@ -425,3 +675,18 @@ async def ingest_paths(
     report.seconds = round(time.perf_counter() - started, 3)
     await archive.store.finish_run(run_id, report.as_dict())
     return report
+
+
+async def _ingest_one(run: _Run, path: Path, problem: str | None, *, force: bool) -> None:
+    """Read one file (or report why not); one read again is counted once."""
+    if str(path) not in run.counted:
+        run.counted.add(str(path))
+        run.report.files += 1
+    if problem:
+        run.skip(str(path), problem)
+    else:
+        reader = reader_for(path)
+        assert reader is not None
+        await run.ingest_file(path, reader, force=force)
+    run.files_done += 1
+    run.progress()

@@ -1,5 +1,6 @@
 """Incremental ingest: unchanged files are not read again, changed pages have exactly their
-passages replaced, copies under another URL are linked, --prune removes pages of gone files."""
+passages replaced (and only those embedded), copies under another URL are linked, --prune
+removes pages of gone files under the paths given."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from conftest import ROOT, SEED
 
 from index.archive import Archive
 from index.embedder import HashEmbedder
+from index.models import SearchFilters
 from ingest.pipeline import IngestReport, ingest_paths
 
 HTML = ROOT / "tests" / "fixtures" / "wordpress_comments.html"
@@ -46,7 +48,8 @@ async def test_a_changed_page_replaces_exactly_its_changed_passages(tmp_path: Pa
     await run(tmp_path / "data", source)
     jsonl(source, page | {"comments": [{"text": "New remark."}]})
     report = await run(tmp_path / "data", source)
-    assert (report.pages_updated, report.vectors_written) == (1, 2)
+    # Only the new comment is embedded: the kept article passage keeps its vector.
+    assert (report.pages_updated, report.passages_added, report.vectors_written) == (1, 1, 1)
     async with await Archive.open(tmp_path / "data", embedder=HashEmbedder()) as archive:
         texts = {
             p.text
@@ -70,11 +73,59 @@ async def test_copies_under_another_url_are_linked(tmp_path: Path) -> None:
 
 
 async def test_prune_removes_pages_whose_files_are_gone(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    keep = jsonl(folder / "keep.jsonl", {"url": "https://a.example/1", "text": "Kept page."})
+    gone = jsonl(folder / "gone.jsonl", {"url": "https://a.example/2", "text": "Gone page."})
+    await run(tmp_path / "data", keep, gone)
+    gone.unlink()
+    report = await run(tmp_path / "data", folder, prune=True)
+    assert report.pages_pruned == 1
+    async with await Archive.open(tmp_path / "data", embedder=HashEmbedder()) as archive:
+        assert (await archive.store.counts())["documents"] == 1
+
+
+async def test_prune_looks_only_under_the_paths_given(tmp_path: Path) -> None:
     keep = jsonl(tmp_path / "keep.jsonl", {"url": "https://a.example/1", "text": "Kept page."})
     gone = jsonl(tmp_path / "gone.jsonl", {"url": "https://a.example/2", "text": "Gone page."})
     await run(tmp_path / "data", keep, gone)
     gone.unlink()
+    # The gone file is not under the path given: its page stays.
     report = await run(tmp_path / "data", keep, prune=True)
+    assert report.pages_pruned == 0
+    # Named (a path that no longer exists) or under a folder given, it goes.
+    report = await run(tmp_path / "data", gone, prune=True)
     assert report.pages_pruned == 1
     async with await Archive.open(tmp_path / "data", embedder=HashEmbedder()) as archive:
         assert (await archive.store.counts())["documents"] == 1
+
+
+async def test_editing_one_comment_embeds_only_that_comment(tmp_path: Path) -> None:
+    comments = [
+        {"author": f"reader{n}", "text": f"Remark number {n} on the quay."} for n in range(40)
+    ]
+    page = {"url": "https://a.example/quay", "text": "The quay was rebuilt.", "comments": comments}
+    source = jsonl(tmp_path / "a.jsonl", page)
+    first = await run(tmp_path / "data", source)
+    assert first.vectors_written == 41
+    edited = [dict(c) for c in comments]
+    edited[7]["text"] = "Remark number 7, corrected, on the quay."
+    jsonl(source, page | {"comments": edited})
+    report = await run(tmp_path / "data", source)
+    assert (report.pages_updated, report.passages_added, report.vectors_written) == (1, 1, 1)
+
+
+async def test_a_renamed_commenter_is_updated_without_embedding(tmp_path: Path) -> None:
+    page = {"url": "https://a.example/quay", "text": "The quay was rebuilt."}
+    source = jsonl(tmp_path / "a.jsonl", page | {"comments": [{"author": "Old", "text": "Hi."}]})
+    await run(tmp_path / "data", source)
+    jsonl(source, page | {"comments": [{"author": "New Name", "text": "Hi."}]})
+    report = await run(tmp_path / "data", source)
+    assert (report.pages_updated, report.vectors_written) == (1, 0)
+    async with await Archive.open(tmp_path / "data", embedder=HashEmbedder()) as archive:
+        ids = list(await archive.store.passage_states())
+        authors = {p.author for p in (await archive.store.passages(ids)).values()}
+        # The author filter reads the FTS facets, rebuilt with the page.
+        found = await archive.store.lexical_search(["hi"], SearchFilters(author="New Name"), 5)
+    assert authors == {None, "New Name"}
+    assert len(found) == 1
