@@ -152,8 +152,8 @@ async def run_ingest(
     """Ingest and report; exit status 1 only when nothing at all could be ingested.
 
     The report goes to ``out`` (stdout unless given: it is the command's output, so it can be
-    redirected to a file); the progress bar and warnings (damaged files whose start was read)
-    go to stderr. Interrupted, it says what was saved and that running it again finishes."""
+    redirected to a file); the progress bar and warnings (unusable values, damaged files whose
+    start was read) go to stderr. Interrupted, it says what was saved and that running it again finishes."""
     out = out or sys.stdout
     reached: list[Progress] = []
     passed_over: list[Skipped] = []

@@ -44,9 +44,11 @@ class UnreadableFile(Exception):
 @dataclass(frozen=True, slots=True)
 class Notice:
     """Something a reader passed over inside a file (a WARC record, a JSONL line), or, with
-    ``warning``, damage it stopped at after reading what came before. ``origin`` names the
-    record or line."""
+    ``warning``, a value it could not use (a date that is no date) or, also ``damaged``, damage
+    it stopped at after reading what came before. ``origin`` names the record or line. A damaged
+    file is read again by the next run; one with only warnings is done."""
 
     origin: str
     reason: str
     warning: bool = False
+    damaged: bool = False

@@ -403,7 +403,7 @@ class _Run:
             while (step := await self._parse(items, identities)) is not _DONE:
                 item, identity, document, prints = step  # type: ignore[misc]
                 if isinstance(item, Notice):
-                    complete = complete and not item.warning
+                    complete = complete and not item.damaged
                     self.skip(item.origin, item.reason, item.warning)
                     continue
                 assert document is not None and prints is not None

@@ -249,7 +249,10 @@ class JsonlReader:
                 if not number:
                     raise UnreadableFile(f"damaged gzip data ({error})") from None
                 yield Notice(
-                    str(path), f"damaged after line {number}: lines before were read", warning=True
+                    str(path),
+                    f"damaged after line {number}: lines before were read",
+                    warning=True,
+                    damaged=True,
                 )
         if not number:
             raise UnreadableFile("empty file")

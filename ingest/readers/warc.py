@@ -156,6 +156,7 @@ class WarcReader:
                     str(path),
                     f"damaged ({error}): the records before it were read",
                     warning=True,
+                    damaged=True,
                 )
         if not read_any:
             raise UnreadableFile("no records in this WARC/ARC file")

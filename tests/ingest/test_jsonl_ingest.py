@@ -33,6 +33,8 @@ async def test_surrogate_and_bom_lines_are_stored_and_reported(tmp_path: Path) -
     (folder / "bom.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8-sig")
     async with await Archive.open(tmp_path / "data", embedder=HashEmbedder()) as archive:
         report = await ingest_paths(archive, [folder])
+        # Values it could not use leave a file complete: the next run does not read it again.
+        again = await ingest_paths(archive, [folder])
         documents = {d["origin"]: d for d in await archive.store.documents()}
         owls = await archive.store.document(documents[f"{folder / 'bom.jsonl'}:1"]["document_id"])
         surrogate = await archive.store.document(
@@ -40,6 +42,7 @@ async def test_surrogate_and_bom_lines_are_stored_and_reported(tmp_path: Path) -
         )
     assert report.skipped == []
     assert report.pages_added == 4
+    assert (again.files_unchanged, again.warnings) == (2, [])
     assert sorted((Path(w.path).name, w.reason) for w in report.warnings) == [
         ("bom.jsonl:1", 'line 1: "published" "2021" is a year, not a day: left empty'),
         ("bom.jsonl:1", 'line 1: comment 0: "published" "yesterday" holds no date: left empty'),
