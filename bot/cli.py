@@ -153,7 +153,8 @@ async def run_ingest(
 
     The report goes to ``out`` (stdout unless given: it is the command's output, so it can be
     redirected to a file); the progress bar and warnings (unusable values, damaged files whose
-    start was read) go to stderr. Interrupted, it says what was saved and that running it again finishes."""
+    start was read) go to stderr. Interrupted, it says what was saved and that running it
+    again finishes."""
     out = out or sys.stdout
     reached: list[Progress] = []
     passed_over: list[Skipped] = []
