@@ -1,11 +1,23 @@
-"""Answers and sources as Discord embeds, within Discord's limits, archive text escaped."""
+"""Answers and sources as Discord embeds, within Discord's limits, archive text escaped.
+
+Everything that comes from the archive (quotes, passages, titles, site and author names,
+excerpts, model-written summaries) goes through ``escape_text`` before it reaches an embed:
+Discord then shows it character for character, and none of it can act as markdown or as
+Discord syntax (links, mentions, timestamps, command links, emoji, headings, lists, quotes).
+Metadata is cut to size before it is escaped (``fit``), so a cut never separates an escape
+from what it escapes, never falls inside a link, and no field outgrows Discord's limits
+however long the stored value is. Escaping is display only: answers and quotes stay verbatim.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.answer import Answer, Quote
 from bot.reindex import Progress
@@ -22,9 +34,48 @@ EMBED_TOTAL_LIMIT = 6000
 MAX_FIELDS_PER_EMBED = 25
 MAX_EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
+# Discord refuses a link or an embed url longer than this (the whole message fails).
+URL_LIMIT = 2048
 FOOTER = "Quotes are verbatim from the archive. /source <id> shows the context."
 FOOTER_RESERVE = len(FOOTER) + 10
 COLOUR = discord.Colour.dark_teal()
+
+# Shown sizes (after escaping) of metadata: small enough that every field holding them stays
+# within its limit, and five search results within an embed's 6000 characters.
+AUTHOR_LIMIT = 200
+SITE_LIMIT = 200
+PUBLISHED_LIMIT = 40
+LINK_TITLE_LIMIT = 200
+ADDRESS_LIMIT = 200
+EXCERPT_LIMIT = 450
+
+# --- escaping ----------------------------------------------------------------------------------
+
+# Discord reads a backslash before any punctuation mark as "show this mark as it is", so one
+# backslash per mark neutralises it, and removing the backslashes gives the archive text back.
+# Marks that act anywhere on a line: the backslash itself, emphasis, underline, strike-through,
+# spoilers, code, masked links (every bracket, so no later "[…](…)" on the line can pair up, as
+# it can after discord.py's escape_markdown), and "<" (mentions, <t:…> timestamps, </cmd:id>
+# command links, <:name:id> emoji, <https://…>). The colon of "://" is escaped too: an address
+# in a quote reads whole but is not a link, and none of its characters need to stay unescaped.
+_INLINE = re.compile(r"[\\*_~|`\[\]<]|:(?=//)")
+# The line breaks a client may start a new line at (those of str.splitlines).
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# Marks that act only at the start of a line (after any spaces): headings and "-#" subtext,
+# block quotes, bullets ("*" is escaped everywhere already) and numbered items ("1." / "1)").
+_LINE_START = re.compile(rf"(?:^|(?<=[{_BREAKS}]))([^\S{_BREAKS}]*)(?:([#>+-])|(\d+)([.)]))")
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, mark, digits, stop = match.groups()
+    return f"{lead}\\{mark}" if mark else f"{lead}{digits}\\{stop}"
+
+
+def escape_text(text: str) -> str:
+    """``text`` as Discord will show it verbatim: every mark that could format it, link it,
+    mention, or start a block is backslash-escaped. The start of ``text`` counts as the start
+    of a line, since a piece of archive text may open a description or a field."""
+    return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\g<0>", text))
 
 
 def clip(text: str, limit: int) -> str:
@@ -35,32 +86,214 @@ def clip(text: str, limit: int) -> str:
     return text[: cut if cut > limit // 2 else limit - 1] + "…"
 
 
+def clip_start(text: str, limit: int) -> str:
+    """``clip`` from the other side: the end of ``text`` is kept (the words next to what
+    follows it), the cut marked with "…" at the start."""
+    if len(text) <= limit:
+        return text
+    start = len(text) - (limit - 1)
+    cut = text.find(" ", start, len(text) - limit // 2)
+    return "…" + (text[cut + 1 :] if cut >= 0 else text[start:])
+
+
+def fit(text: str, limit: int, keep_end: bool = False) -> str:
+    """``text`` escaped, in at most ``limit`` characters: cut (at a word boundary, marked "…")
+    before it is escaped, so a cut never falls between a backslash and its mark."""
+    cut = clip_start if keep_end else clip
+    size = limit
+    while size > 0:
+        shown = escape_text(cut(text, size))
+        if len(shown) <= limit:
+            return shown
+        size -= len(shown) - limit
+    return ""
+
+
+def meta(text: str, limit: int) -> str:
+    """A metadata value (title, site, author, date) on one line, escaped, in ``limit``."""
+    return fit(" ".join(text.split()), limit)
+
+
+def _values(*values: tuple[str | None, int]) -> list[str]:
+    """The given metadata values shown (each in its limit), leaving out those with nothing to
+    show: Discord refuses an empty field, and a lone separator reads as a missing value."""
+    shown = (meta(value, limit) for value, limit in values if value)
+    return [value for value in shown if value]
+
+
+def _who(kind: str, author: str | None) -> str:
+    """``kind_label`` with the author's name escaped and cut to size."""
+    return kind_label(kind, meta(author, AUTHOR_LIMIT) if author else None)
+
+
+def _attribution(quote: Quote) -> str:
+    """The quote's "Reader NAME wrote", with NAME escaped and cut to size."""
+    return replace(
+        quote, author=meta(quote.author, AUTHOR_LIMIT) if quote.author else None
+    ).attribution
+
+
+# --- links -------------------------------------------------------------------------------------
+
+# Characters that would end or confuse a markdown link's target, percent-encoded (a web server
+# reads "%28" as "("); non-ASCII characters are encoded as UTF-8 as browsers do.
+_URL_ENCODE = {c: f"%{ord(c):02X}" for c in "()<>[]\\\"'`|"}
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` as Discord accepts it as a link target or an embed url (http or https, no
+    spaces or control characters, at most 2048 characters, the marks that end a markdown
+    link percent-encoded), or None when it cannot be one: Discord refuses the whole message
+    for a bad url, so such an address is shown as text instead."""
+    if not url or len(url) > URL_LIMIT:
+        return None
+    if any(c.isspace() or unicodedata.category(c).startswith("C") for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    head = f"{parts.scheme}://{parts.netloc}"
+    if (
+        not url.lower().startswith(head.lower())
+        or not parts.netloc.isascii()
+        or any(c in _URL_ENCODE for c in parts.netloc.replace("[", "").replace("]", ""))
+    ):
+        return None
+    rest = "".join(
+        _URL_ENCODE.get(c) or (c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode()))
+        for c in url[len(head) :]
+    )
+    # Lower case: a scheme is case-insensitive, and Discord's check may not be.
+    encoded = f"{parts.scheme}://{parts.netloc}{rest}"
+    return encoded if len(encoded) <= URL_LIMIT else None
+
+
+def _titled_link(title: str | None, url: str | None, room: int) -> str:
+    """A page's title, linked to its url when both can be: in ``room`` characters, never a
+    link cut short. Discord shows escapes inside a link's text as backslashes, so a title that
+    needs escaping is shown (escaped) beside a plain "link"; a url that cannot be a link, or
+    does not fit, is shown cut, as text."""
+    title = " ".join((title or "").split()) or "untitled page"
+    target = safe_url(url)
+    if target:
+        plain = clip(title, LINK_TITLE_LIMIT)
+        if escape_text(plain) == plain:
+            linked = f"[{plain}]({target})"
+        else:
+            linked = f"*{meta(title, LINK_TITLE_LIMIT)}* · [link]({target})"
+        if len(linked) <= room:
+            return linked
+    shown = f"*{meta(title, min(LINK_TITLE_LIMIT, room - 2))}*"
+    address = meta(url, min(ADDRESS_LIMIT, room - len(shown) - 3)) if url else ""
+    return f"{shown} · {address}" if address else shown
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def _spoiled(text: str, quote: Quote, spoiler: bool) -> str:
+    return f"||{text}||" if spoiler and quote.kind == "comment" else text
+
+
 def quote_line(quote: Quote, spoiler: bool = False) -> str:
-    text = escape_markdown(quote.text)
-    if spoiler and quote.kind == "comment":
-        text = f"||{text}||"
-    return f"**[{quote.n}]** {escape_markdown(quote.attribution)}: “{text}”"
-
-
-def source_value(quote: Quote) -> str:
-    title = escape_markdown(clip(quote.title or "untitled page", 200))
-    linked = f"[{title}]({quote.url})" if quote.url else f"*{title}*"
-    parts = [linked, *(escape_markdown(v) for v in (quote.site, quote.published) if v)]
-    return clip(" · ".join(parts), FIELD_VALUE_LIMIT - 40) + f"\n`{quote.passage_id}`"
+    """One numbered quote, attributed: the quote whole and escaped, hidden under the spoiler
+    setting when a reader wrote it."""
+    text = _spoiled(escape_text(quote.text), quote, spoiler)
+    return f"**[{quote.n}]** {_attribution(quote)}: “{text}”"
 
 
 def _split_words(text: str, limit: int) -> list[str]:
-    """Pieces of at most ``limit`` characters, cut at spaces where there are any."""
+    """``text`` in pieces whose escaped forms hold at most ``limit`` characters, cut after a
+    space where there is one: the pieces, joined, are ``text`` again."""
     pieces = []
-    while len(text) > limit:
-        cut = text.rfind(" ", 0, limit)
-        cut = cut if cut > limit // 2 else limit
+    while len(escape_text(text)) > limit:
+        # The longest head that fits once escaped (escaping only ever lengthens a head).
+        low, high = 1, len(text)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(escape_text(text[:middle])) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        cut = text.rfind(" ", 0, low) + 1
+        cut = cut if cut > low // 2 else low
         pieces.append(text[:cut])
-        text = text[cut:].lstrip(" ")
+        text = text[cut:]
     return [*pieces, text]
 
 
+def quote_pieces(quote: Quote, spoiler: bool, room: int) -> list[str]:
+    """``quote_line``, or when it is longer than ``room`` (a quote longer than a whole
+    description, which passages are far too short to be), the quote split at spaces into
+    pieces that each fit, each escaped and hidden on its own so no piece leaves a spoiler or
+    an escape open."""
+    line = quote_line(quote, spoiler)
+    if len(line) <= room:
+        return [line]
+    head = f"**[{quote.n}]** {_attribution(quote)}: “"
+    chunks = _split_words(quote.text, room - len(head) - len("”||||"))
+    pieces = [_spoiled(escape_text(chunk), quote, spoiler) for chunk in chunks]
+    pieces[0] = head + pieces[0]
+    pieces[-1] += "”"
+    return pieces
+
+
+def source_value(quote: Quote) -> str:
+    """A quote's source field: the page's title (linked when it can be), site, date and the
+    passage id, within a field's 1024 characters however long the stored values are."""
+    code = f"\n`{quote.passage_id}`"
+    rest = _values((quote.site, SITE_LIMIT), (quote.published, PUBLISHED_LIMIT))
+    room = FIELD_VALUE_LIMIT - len(code) - sum(len(part) + 3 for part in rest)
+    return " · ".join([_titled_link(quote.title, quote.url, room), *rest]) + code
+
+
 GENERATED_SUMMARY_LIMIT = 1500
+
+# A sentence of a model-written summary ends at . ! ? … (after any closing marks and the
+# citations that follow it), or at a line break; as bot/generator.py splits them.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*+\s+|\n")
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` quotes: from an opening mark to its closing one (“…” or "…"), or to the
+    end of the text for a quotation left open."""
+    spans: list[tuple[int, int]] = []
+    opened, closing = -1, ""
+    for at, char in enumerate(text):
+        if opened < 0 and char in '“"':
+            opened, closing = at, "”" if char == "“" else '"'
+        elif opened >= 0 and char == closing:
+            spans.append((opened, at + 1))
+            opened = -1
+    return [*spans, (opened, len(text) + 1)] if opened >= 0 else spans
+
+
+def _fit_summary(text: str, limit: int) -> str:
+    """A model-written summary escaped, in ``limit``: whole sentences while they fit; failing
+    those, cut at a space marked "…"; never inside a quotation, which would show part of a
+    quote as if it were all of it (the quotes follow whole anyway)."""
+    shown = escape_text(text)
+    if len(shown) <= limit:
+        return shown
+    quoted = _quotations(text)
+
+    def outside(at: int) -> bool:
+        return not any(start < at < end for start, end in quoted)
+
+    ends = [m.end() for m in _SENTENCE_END.finditer(text) if outside(m.end())]
+    for end in reversed(ends):
+        shown = escape_text(text[:end].rstrip())
+        if shown and len(shown) <= limit:
+            return shown
+    spaces = [at for at, char in enumerate(text) if char == " " and outside(at)]
+    for at in reversed(spaces):
+        shown = escape_text(text[:at].rstrip())
+        if shown and len(shown) + 1 <= limit:
+            return shown + "…"
+    return ""
 
 
 def _generated_summary(answer: Answer, spoiler_comments: bool) -> str:
@@ -68,8 +301,8 @@ def _generated_summary(answer: Answer, spoiler_comments: bool) -> str:
     under the spoiler setting it is hidden whenever it may quote a reader."""
     if not answer.generated:
         return ""
-    summary = clip(escape_markdown(answer.text), GENERATED_SUMMARY_LIMIT)
-    if spoiler_comments and any(quote.kind == "comment" for quote in answer.quotes):
+    summary = _fit_summary(answer.text, GENERATED_SUMMARY_LIMIT)
+    if summary and spoiler_comments and any(quote.kind == "comment" for quote in answer.quotes):
         summary = f"||{summary}||"
     return summary
 
@@ -80,7 +313,7 @@ def answer_embeds(answer: Answer, spoiler_comments: bool = False) -> list[discor
     only a single quote longer than a whole description (which passages are far too short to
     hold) is split, at spaces, across embeds.
     """
-    title = clip(escape_markdown(answer.question), TITLE_LIMIT)
+    title = fit(answer.question, TITLE_LIMIT)
     if not answer.answered:
         return [discord.Embed(title=title, description=answer.text, colour=COLOUR)]
     room = DESCRIPTION_LIMIT - 20
@@ -99,10 +332,9 @@ def answer_embeds(answer: Answer, spoiler_comments: bool = False) -> list[discor
         )
 
     for quote in answer.quotes:
-        line = quote_line(quote, spoiler_comments)
-        name = clip(escape_markdown(f"[{quote.n}] {kind_label(quote.kind, quote.author)}"), 200)
+        name = f"[{quote.n}] {_who(quote.kind, quote.author)}"
         source = (name, source_value(quote))
-        pieces = [line] if len(line) <= room else _split_words(line, room)
+        pieces = quote_pieces(quote, spoiler_comments, room)
         for index, piece in enumerate(pieces):
             field = source if index == len(pieces) - 1 else None
             if current.description and full(len(piece), field):
@@ -142,29 +374,98 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return answer_embeds(answer)[0]
 
 
+# --- sources -----------------------------------------------------------------------------------
+
+# What labels a neighbouring comment when the source does not say who wrote it: it may be
+# another reader's, so it must not read as the same reader's words.
+UNKNOWN_READER = "*A nearby comment (its reader is not shown):*"
+# Context shorter than this is left out rather than shown as a stub.
+MIN_CONTEXT = 40
+
+
+def _reader_label(author: str | None) -> str:
+    """Who wrote a comment, as the answer's quotes say it."""
+    shown = meta(author, AUTHOR_LIMIT) if author else ""
+    return f"*Reader {shown} wrote:*" if shown else "*A reader wrote:*"
+
+
+def _context_labels(source: dict[str, Any], side: str) -> list[str]:
+    """A label per neighbouring passage on ``side`` ("before"/"after"): none for an article's
+    own paragraphs; for comments, who wrote each one, from ``{side}_authors`` when the source
+    gives it (a list beside ``{side}``), else a label that claims no reader."""
+    texts = source[side]
+    if source["kind"] != "comment":
+        return [""] * len(texts)
+    authors = source.get(f"{side}_authors")
+    if authors is None or len(authors) != len(texts):
+        return [UNKNOWN_READER] * len(texts)
+    return [_reader_label(author) for author in authors]
+
+
+def _context(texts: list[str], labels: list[str], room: int, keep_end: bool) -> str:
+    """Neighbouring passages, labelled, in at most ``room`` characters. Those nearest the
+    passage come first: the farthest go, and the one cut keeps the part next to the passage
+    (the end of what comes before it, the start of what follows), "…" marking the far side."""
+    order = list(zip(texts, labels, strict=True))
+    if keep_end:
+        order.reverse()
+    blocks: list[str] = []
+    used = 0
+    for text, label in order:
+        head = f"{label}\n" if label else ""
+        left = room - used - len(head) - (2 if blocks else 0)
+        shown = escape_text(text)
+        cut = len(shown) > left
+        if cut and left < MIN_CONTEXT:
+            break
+        if cut:
+            shown = fit(text, left, keep_end=keep_end)
+        blocks.append(head + shown)
+        used += len(blocks[-1]) + (2 if len(blocks) > 1 else 0)
+        if cut:
+            break
+    if keep_end:
+        blocks.reverse()
+    return "\n\n".join(blocks)
+
+
 def source_embed(source: dict[str, Any]) -> discord.Embed:
-    """One passage in context: the neighbours around it, shortened before the passage is."""
-    embed = discord.Embed(
-        title=clip(escape_markdown(source["title"] or "untitled page"), TITLE_LIMIT),
-        url=source["url"] or None,
-        colour=COLOUR,
-    )
-    passage = f"**{escape_markdown(source['text'])}**"
-    room = DESCRIPTION_LIMIT - len(passage) - 20
-    before = [escape_markdown(text) for text in source["before"]]
-    after = [escape_markdown(text) for text in source["after"]]
-    share = max(room // 2, 0)
-    context_before = clip("\n\n".join(before), share) if before and share > 20 else ""
-    context_after = clip("\n\n".join(after), share) if after and share > 20 else ""
-    embed.description = "\n\n".join(
-        part for part in (context_before, passage, context_after) if part
-    )
-    embed.add_field(name="Kind", value=kind_label(source["kind"], source["author"]), inline=True)
-    if source["site"]:
-        embed.add_field(name="Site", value=escape_markdown(source["site"]), inline=True)
-    if source["published"]:
-        embed.add_field(name="Published", value=source["published"], inline=True)
+    """One passage in context: the neighbours around it, shortened before the passage is.
+
+    A url Discord would refuse (not http(s), spaces, over 2048 characters) is not the embed's
+    link, which would fail the whole message; it is shown, cut, as text instead.
+    """
+    url = safe_url(source["url"])
+    [title] = _values((source["title"], TITLE_LIMIT)) or ["untitled page"]
+    embed = discord.Embed(title=title, url=url, colour=COLOUR)
+    embed.add_field(name="Kind", value=_who(source["kind"], source["author"]), inline=True)
+    for name, value, limit in (
+        ("Site", source["site"], SITE_LIMIT),
+        ("Published", source["published"], PUBLISHED_LIMIT),
+        ("Address", None if url else source["url"], ADDRESS_LIMIT),
+    ):
+        for shown in _values((value, limit)):
+            embed.add_field(name=name, value=shown, inline=name != "Address")
     embed.set_footer(text=f"{source['passage_id']} · document {source['document_id']}")
+
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(embed)) - 20
+    label = _reader_label(source["author"]) + "\n" if source["kind"] == "comment" else ""
+    # The passage is whole unless it alone outgrows a description (passages are far shorter).
+    passage = f"{label}**{fit(source['text'], room - len(label) - 4)}**"
+    room -= len(passage)
+    parts = {}
+    needs = {
+        side: len(_context(source[side], _context_labels(source, side), room, side == "before"))
+        for side in ("before", "after")
+    }
+    # Half the room each side, and what one side does not need to the other.
+    for side, other in (("before", "after"), ("after", "before")):
+        share = room // 2 - 2 + max(room // 2 - 2 - needs[other], 0)
+        labels = _context_labels(source, side)
+        parts[side] = _context(source[side], labels, share, side == "before")
+    embed.description = "\n\n".join(
+        part for part in (parts["before"], passage, parts["after"]) if part
+    )
     return embed
 
 
@@ -173,27 +474,34 @@ def source_messages(sources: list[dict[str, Any]]) -> list[list[discord.Embed]]:
     return pack_messages([source_embed(source) for source in sources])
 
 
-def _excerpt(text: str, limit: int = 300) -> str:
-    return escape_markdown(clip(" ".join(text.split()), limit))
-
-
 def search_embed(query: str, hits: list[Hit], page: int, pages: int, first: int) -> discord.Embed:
-    """One page of search results, each with its passage id for ``/source``."""
-    embed = discord.Embed(title=clip(f"Search: {escape_markdown(query)}", TITLE_LIMIT))
-    embed.colour = COLOUR
+    """One page of search results, each with its passage id for ``/source``; the excerpts are
+    shortened until the page fits an embed's 6000 characters."""
+    excerpt_limit = EXCERPT_LIMIT
+    while True:
+        embed = _search_embed(query, hits, page, pages, first, excerpt_limit)
+        if len(embed) <= EMBED_TOTAL_LIMIT or excerpt_limit < 20:
+            return embed
+        excerpt_limit //= 2
+
+
+def _search_embed(
+    query: str, hits: list[Hit], page: int, pages: int, first: int, excerpt_limit: int
+) -> discord.Embed:
+    embed = discord.Embed(title="Search: " + fit(query, TITLE_LIMIT - 8), colour=COLOUR)
     if not hits:
         embed.description = "Nothing in the archive matches."
         return embed
     for number, hit in enumerate(hits, start=first):
         passage = hit.passage
         where = " · ".join(
-            escape_markdown(v)
-            for v in (clip(passage.title or "untitled page", 120), passage.site, passage.published)
-            if v
+            (_values((passage.title, 160)) or ["untitled page"])
+            + _values((passage.site, 120), (passage.published, PUBLISHED_LIMIT))
         )
+        excerpt = meta(passage.text, excerpt_limit)
         embed.add_field(
-            name=clip(f"{number}. {kind_label(passage.kind, passage.author)}", FIELD_NAME_LIMIT),
-            value=f"{_excerpt(passage.text)}\n{where}\n`{passage.passage_id}`",
+            name=f"{number}. {_who(passage.kind, passage.author)}",
+            value=f"{excerpt}\n{where}\n`{passage.passage_id}`",
             inline=False,
         )
     embed.set_footer(text=f"Page {page + 1} of {pages} · /source <id> shows a passage in context")
@@ -210,7 +518,7 @@ def sites_embed(sites: list[SiteSummary], page: int, pages: int) -> discord.Embe
             dict.fromkeys(d for d in (site.first_published, site.last_published) if d)
         )
         embed.add_field(
-            name=clip(escape_markdown(site.site or "(no site)"), FIELD_NAME_LIMIT),
+            name=(_values((site.site, FIELD_NAME_LIMIT)) or ["(no site)"])[0],
             value=f"{site.documents} page(s) · {site.passages} passages · "
             f"{site.comments} comments" + (f"\n{span}" if span else "\nundated"),
             inline=False,
@@ -222,17 +530,21 @@ def sites_embed(sites: list[SiteSummary], page: int, pages: int) -> discord.Embe
 def site_documents_embed(
     site: str, documents: list[dict[str, Any]], page: int, pages: int
 ) -> discord.Embed:
-    embed = discord.Embed(title=clip(f"Archived from {escape_markdown(site)}", TITLE_LIMIT))
-    embed.colour = COLOUR
+    [shown] = _values((site, TITLE_LIMIT - 14)) or ["(no site)"]
+    embed = discord.Embed(title=f"Archived from {shown}", colour=COLOUR)
     if not documents:
         embed.description = "Nothing is archived from this site."
         return embed
     lines = [
-        f"**{escape_markdown(clip(d['title'] or 'untitled page', 150))}** · "
-        f"{d['published'] or 'undated'} · {d['passages']} passages · {d['comments']} comments"
-        f"\n`{d['document_id']}`"
+        f"**{(_values((d['title'], 150)) or ['untitled page'])[0]}** · "
+        f"{(_values((d['published'], PUBLISHED_LIMIT)) or ['undated'])[0]} · "
+        f"{d['passages']} passages · "
+        f"{d['comments']} comments\n`{d['document_id']}`"
         for d in documents
     ]
+    # Ten 150-character titles fit; the guard keeps a longer page whole lines at a time.
+    while len("\n".join(lines)) > DESCRIPTION_LIMIT:
+        lines.pop()
     embed.description = "\n".join(lines)
     embed.set_footer(text=f"Page {page + 1} of {pages}")
     return embed
@@ -279,12 +591,12 @@ def reindex_report_text(where: str, report: IngestReport, stats: dict[str, Any])
     text = (
         f"**Re-index of** `{where}` **finished** in {report.seconds:.1f} s\n"
         f"`{progress_bar(1.0)}` 100%\n"
-        f"{escape_markdown(report.counts_text())}\n"
+        f"{escape_text(report.counts_text())}\n"
         f"{report.passages_added} passages written, {report.vectors_written} vectors embedded\n"
         f"The archive now holds {stats['documents']} documents and {stats['passages']} passages."
     )
     if report.skipped:
-        shown = "\n".join(f"• {escape_markdown(clip(str(s), 150))}" for s in report.skipped[:5])
+        shown = "\n".join(f"• {fit(str(s), 150)}" for s in report.skipped[:5])
         more = len(report.skipped) - 5
         text += f"\nSkipped:\n{shown}" + (f"\n… and {more} more" if more > 0 else "")
     return clip(text, CONTENT_LIMIT)
