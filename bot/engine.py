@@ -280,6 +280,10 @@ class Engine:
             "published": passage.published,
             "before": [p.text for p in before],
             "after": [p.text for p in after],
+            # Neighbours are of the passage's kind: for a comment, other readers' comments,
+            # which must not read as the same reader's words.
+            "before_authors": [p.author for p in before],
+            "after_authors": [p.author for p in after],
         }
 
     async def document(self, document_id: str) -> dict[str, Any]:

@@ -41,9 +41,21 @@ def source_text(source: dict[str, Any]) -> str:
         )
         if value
     )
-    context = [*(f"  … {text}" for text in source["before"]), f"> {source['text']}"]
-    context += [f"  … {text}" for text in source["after"]]
+    context = [*_neighbours(source, "before"), f"> {source['text']}", *_neighbours(source, "after")]
     return f"{source['passage_id']} ({header})\n\n" + "\n\n".join(context)
+
+
+def _neighbours(source: dict[str, Any], side: str) -> list[str]:
+    """The passages on ``side`` of a source; a comment's neighbours are other comments, each
+    named with its own reader."""
+    texts = source[side]
+    if source["kind"] != "comment":
+        return [f"  … {text}" for text in texts]
+    authors = source.get(f"{side}_authors") or [None] * len(texts)
+    return [
+        f"  … ({kind_label('comment', author)}) {text}"
+        for text, author in zip(texts, authors, strict=True)
+    ]
 
 
 def document_text(document: dict[str, Any]) -> str:

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown
 
 from bot.cogs.sources import site_autocomplete
 from bot.community import CommentMode, check_chart_words, filters_from
-from bot.discord_format import clip
+from bot.discord_format import meta
 from bot.discord_ui import FILTER_OPTIONS, NO_PINGS, community
 
 if TYPE_CHECKING:
@@ -45,7 +44,7 @@ class Timeline(commands.Cog):
         comments, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
         counts, png = await service.timeline(query, filters, guild_id=interaction.guild_id)
-        shown = clip(escape_markdown(query), 200)
+        shown = meta(query, 200)
         if png is None:
             await interaction.followup.send(
                 f"No dated passage in the archive matches “{shown}”.", allowed_mentions=NO_PINGS

@@ -8,6 +8,7 @@ import pytest
 from conftest import settings_for
 
 from bot.engine import Engine, NotFound
+from bot.render import source_text
 from index.models import SearchFilters
 
 ALEPPO = "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years."
@@ -99,6 +100,15 @@ async def test_source_shows_neighbours_and_unknown_ids_fail(seeded_engine: Engin
     answer = await seeded_engine.ask("What did Random guy say about Assad and Turkey?")
     source = await seeded_engine.source(answer.quotes[0].passage_id)
     assert source["before"] and source["after"]
+    assert len(source["before_authors"]) == len(source["before"])
+    assert len(source["after_authors"]) == len(source["after"])
+    # the comments around Random guy's, each named as its own reader's (some unnamed)
+    neighbours = source["before_authors"] + source["after_authors"]
+    assert None in neighbours
+    shown = source_text(source)
+    assert shown.count("(reader comment (unnamed))") == neighbours.count(None)
+    for author in filter(None, neighbours):
+        assert f"(reader comment by {author})" in shown
     assert source["title"].startswith("Aleppo Is Liberated")
     with pytest.raises(NotFound):
         await seeded_engine.source("p_missing")
