@@ -77,7 +77,7 @@ _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "�
 # "the article did not report …", "readers agreed …" or "… which proves the war is over" cannot
 # survive: those are the bot's own claims wrapped around a true quotation.
 _FRAMING = frozenset(
-    """a an the this that these those one another other also too as and but while then so or
+    """a an the this that these those one another other also too as and or
     it its they their them he she his her him who whom which whose there here
     in on of to for from by with at about per according under into over
     is are was were be been being has have had do does did will would
@@ -92,6 +92,8 @@ _FRAMING = frozenset(
     recall recalls recalled post posts posted put puts suggest suggests suggested
     warn warns warned insist insists insisted""".split()
 )
+# The fewest words a quotation may hold (unless it is its whole passage).
+MIN_QUOTED_WORDS = 3
 # Speaker words (folded), each naming the kind of passage that may follow it.
 _PLURAL_READERS = frozenset("readers commenters commentators comments".split())
 _ONE_READER = frozenset("reader commenter commentator comment".split())
@@ -187,9 +189,20 @@ def find_verbatim(quotation: str, passage: str) -> str | None:
         return None
     haystack, where = _normalised(passage)
     at = haystack.find(needle)
+    # Whole words only: "body was hopeful" is not a quotation of "nobody was hopeful".
+    while at >= 0 and not _whole_words(haystack, at, at + len(needle)):
+        at = haystack.find(needle, at + 1)
     if at < 0:
         return None
     return passage[where[at] : where[at + len(needle) - 1] + 1]
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` neither begins nor ends inside a word."""
+    inside = (start > 0 and text[start - 1].isalnum() and text[start].isalnum()) or (
+        end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    )
+    return not inside
 
 
 def _sentences(line: str) -> list[str]:
@@ -238,7 +251,7 @@ def _ground_sentence(
         cited = cited or [n for _, numbers in citations for n in numbers]
         candidates = cited or list(texts)
         found = _supported(quotation, {n: texts[n] for n in candidates})
-        if found is None:
+        if found is None or _too_short(found[1], texts[found[0]]):
             return None
         source, exact, tail = found
         sources.append(source)
@@ -270,6 +283,13 @@ def _ground_sentence(
     return "".join(parts).strip()
 
 
+def _too_short(exact: str, passage: str) -> bool:
+    """A quotation of a word or two ("“Turkey” “won”") lets the words around it make the
+    claim: quotations shorter than ``MIN_QUOTED_WORDS`` go, unless they are the whole
+    passage."""
+    return len(words(exact)) < MIN_QUOTED_WORDS and exact.strip() != passage.strip()
+
+
 def _own_words(words_between: str, speaker: Passage) -> bool:
     """Whether ``words_between`` (outside any quotation) hold nothing but framing words and the
     speaker's own name and site: no claim of the bot's own."""
@@ -293,9 +313,7 @@ def _speaker_is(
     introduces comments of at least two readers, "a reader" a comment, "the article" an
     article, and a name is the passage's author."""
     tokens = set(words(words_between))
-    if tokens & _PLURAL_READERS and (
-        speaker.kind != "comment" or len({p.text for p in quoted if p.kind == "comment"}) < 2
-    ):
+    if tokens & _PLURAL_READERS and (speaker.kind != "comment" or len(_readers(quoted)) < 2):
         return False
     if tokens & _ONE_READER and speaker.kind != "comment":
         return False
@@ -456,3 +474,8 @@ class Generator:
     def _scrub(self, message: str) -> str:
         """``message`` with the key cut out, should an error ever repeat it."""
         return message.replace(self._api_key, "***") if self._api_key else message
+
+
+def _readers(quoted: list[Passage]) -> set[str]:
+    """The distinct readers among quoted comments: by name, or (unnamed) one per comment."""
+    return {p.author or f"\0{p.text}" for p in quoted if p.kind == "comment"}

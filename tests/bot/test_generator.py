@@ -402,3 +402,31 @@ def test_cutting_a_citation_never_touches_a_quotation() -> None:
     passages = {1: Passage(1, "article", "Il a demandé : « Pourquoi ? » puis il est parti.")}
     text = "The article reported “Il a demandé : « Pourquoi ? »” [1] [4]."
     assert ground(text, passages) == "The article reported “Il a demandé : « Pourquoi ? »” [1]."
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # words picked out of a passage make a claim of their own
+        "The article reported that “Syrian” [1] “liberated” [1] “the city” [1].",
+        # the end of a word is no quotation of it
+        "A reader wrote “urkey is a NATO country” [3].",
+        # "so" makes a conclusion out of a quotation
+        "So “Turkey is a NATO country” [3].",
+    ],
+)
+def test_fragments_and_conclusions_are_not_quotations(sentence: str) -> None:
+    assert ground(sentence, PASSAGES) is None
+
+
+def test_readers_means_two_readers_not_two_comments_of_one() -> None:
+    second = Passage(
+        4, "reader Random guy", "The Kurds will decide the war.", "comment", "Random guy"
+    )
+    passages = {**PASSAGES, 4: second}
+    one_reader = "Readers wrote “Assad will agree with Turkey” [2] and “The Kurds will decide” [4]."
+    assert ground(one_reader, passages) is None
+    two_readers = (
+        "Readers wrote “Assad will agree with Turkey” [2] and “Turkey is a NATO country” [3]."
+    )
+    assert ground(two_readers, passages) is not None
