@@ -15,8 +15,9 @@ duplicates a document under another identity is linked to it instead of indexed 
 Files are known by their resolved path (absolute, symbolic links followed), so the same file
 typed another way, or from another directory, is the same file and its pages the same pages.
 A page's identity is its URL; without one, its file plus its place in it: the WARC record id,
-or for a JSONL line a hash of its text (a line number would change whenever a line is inserted
-above it, and with it the page's id). Archives written before paths were resolved recorded
+or the JSONL line number. (A hash of a line's text would survive lines inserted above it, but
+an edited line would then be a new page beside the old one until a ``--prune``, and pages
+archived before would all change ids.) Archives written before paths were resolved recorded
 them as typed: a recorded relative path is matched to a file read now when it resolves to it
 from the current directory, or when it is a tail of the file's path and the file's bytes are
 the ones recorded; it is then renamed everywhere, keeping the old spelling for identities so
@@ -40,7 +41,6 @@ import hashlib
 import os
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,7 +57,6 @@ Outcome = Literal["added", "updated", "unchanged", "linked"]
 DEFAULT_BATCH = 256
 _DIGEST_CHUNK = 1 << 20
 # What a JSONL reader puts after the file in a page's origin: its line number.
-_LINE_SUFFIX = re.compile(r":\d+")
 # A record or line named after a file (``file:12``, ``file#<urn:...>``): origins stored before
 # sources were recorded apart stand for their file.
 _RECORD_SUFFIX = re.compile(r"(?::\d+|#.*)$")
@@ -226,27 +225,18 @@ def file_digest(path: Path, context: str) -> str:
 
 class _Identities:
     """The identities of one file's pages: the URL, else the file (by the spelling its pages
-    were first archived under) plus the page's place in it. A JSONL line's place is a hash of
-    its article text, numbered when the file repeats it, so that inserting or removing lines
-    above it leaves it the same page; its origin still names the line, for people."""
+    were first archived under) plus the page's place in it (record id, line number)."""
 
     def __init__(self, path: str, spelling: str) -> None:
         self.path = path
         self.spelling = spelling
-        self._texts: Counter[str] = Counter()
 
     def of(self, page: Page) -> str:
         if page.url:
             return page.url
         if not page.origin.startswith(self.path):
             return page.origin
-        place = page.origin[len(self.path) :]
-        if page.format == "jsonl" and _LINE_SUFFIX.fullmatch(place):
-            text = hashlib.sha256("\n\n".join(page.body).encode("utf-8")).hexdigest()[:20]
-            self._texts[text] += 1
-            repeat = self._texts[text]
-            place = f"#text-{text}" + (f"-{repeat}" if repeat > 1 else "")
-        return self.spelling + place
+        return self.spelling + page.origin[len(self.path) :]
 
 
 @dataclass(slots=True)

@@ -272,34 +272,25 @@ async def test_lines_taken_out_of_a_jsonl_file_are_pruned(tmp_path: Path) -> Non
     await run(data, folder)
     ids = {d["title"]: d["document_id"] for d in await documents(data)}
 
-    # A line inserted above the url-less pages moves them: they stay the same pages.
-    jsonl(source, EPSILON, GAMMA, DELTA, ALPHA)
+    # An edited url-less line is the same page, updated in place: no old version beside it.
+    jsonl(
+        source, ALPHA, BETA, GAMMA | {"text": "Gamma story about a storm at sea, revised."}, DELTA
+    )
     report = await run(data, folder)
-    assert (report.pages_added, report.pages_unchanged, report.pages_pruned) == (1, 3, 0)
-    listed = await documents(data)
-    assert {d["title"] for d in listed} == {"Alpha", "Beta", "Gamma", "Delta", "Epsilon"}
-    # Without --prune Beta stays; with it (the file now unchanged) Beta goes.
-    report = await run(data, folder, prune=True)
-    assert (report.files_unchanged, report.pages_pruned) == (1, 1)
+    assert (report.pages_updated, report.pages_added) == (1, 0)
+    listed = {d["title"]: d["document_id"] for d in await documents(data)}
+    assert listed == ids
 
-    listed = await documents(data)
-    origins = {d["title"]: d["origin"] for d in listed}
-    assert origins == {
-        "Epsilon": f"{source}:1",
-        "Gamma": f"{source}:2",
-        "Delta": f"{source}:3",
-        "Alpha": f"{source}:4",
-    }
-    assert all(ids[d["title"]] == d["document_id"] for d in listed if d["title"] != "Epsilon")
+    # Lines taken out (Beta, and the last line's place): with --prune they go, the rest stay.
+    jsonl(source, ALPHA, GAMMA, DELTA)
+    report = await run(data, folder, prune=True)
+    titles = sorted(d["title"] for d in await documents(data))
+    assert titles == ["Alpha", "Delta", "Gamma"]
+    origins = {d["title"]: d["origin"] for d in await documents(data)}
+    assert origins == {"Alpha": f"{source}:1", "Gamma": f"{source}:2", "Delta": f"{source}:3"}
     async with await Archive.open(data, embedder=HashEmbedder()) as archive:
         hits = await archive.search("museum robbery", limit=5)
     assert all("Beta" not in hit.passage.text for hit in hits)
-
-    # Changed and pruned in one run.
-    jsonl(source, GAMMA, ALPHA)
-    report = await run(data, folder, prune=True)
-    assert (report.pages_unchanged, report.pages_pruned) == (2, 2)
-    assert {d["title"] for d in await documents(data)} == {"Gamma", "Alpha"}
 
 
 async def test_repeated_lines_without_url_are_told_apart(tmp_path: Path) -> None:
