@@ -25,6 +25,7 @@ from bot.settings import Settings
 from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable, check_device
 from index.models import KINDS, SearchFilters
+from index.store import UnusableArchive
 from index.vectors import VectorStoreUnavailable
 from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
 
@@ -539,7 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"archivist {args.command}: {error}", file=sys.stderr)
         return CANNOT_RUN
-    except (ModelUnavailable, ModelMismatch, VectorStoreUnavailable) as error:
+    except (ModelUnavailable, ModelMismatch, UnusableArchive, VectorStoreUnavailable) as error:
         print(f"archivist: {error}", file=sys.stderr)
         return CANNOT_RUN
     except KeyboardInterrupt:

@@ -194,6 +194,10 @@ def _passage(row: Sequence[Any]) -> Passage:
     return Passage(*row)
 
 
+class UnusableArchive(RuntimeError):
+    """``archive.db`` is damaged or not an SQLite database at all (the message names it)."""
+
+
 class Store:
     """Async access to ``archive.db``. One connection; aiosqlite runs it on its own thread."""
 
@@ -205,11 +209,18 @@ class Store:
     async def open(cls, path: Path) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path)
-        await db.create_function("passage_text", 4, _passage_text, deterministic=True)
-        await db.execute("PRAGMA journal_mode = WAL")
-        await db.execute("PRAGMA foreign_keys = ON")
-        await db.execute("PRAGMA synchronous = NORMAL")
-        await migrate(db)
+        try:
+            await db.create_function("passage_text", 4, _passage_text, deterministic=True)
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await migrate(db)
+        except BaseException as error:
+            # The connection's thread would otherwise keep the process from exiting.
+            await db.close()
+            if isinstance(error, sqlite3.DatabaseError):
+                raise UnusableArchive(f"{path} is not a usable archive ({error})") from error
+            raise
         return cls(db, path)
 
     async def close(self) -> None:

@@ -208,3 +208,13 @@ def test_a_closed_pipe_ends_quietly(seeded_dir: Path) -> None:
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_damaged_archive_is_named_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "archive.db").write_bytes(b"\x00not sqlite\xff" * 500)
+    line = refused(capsys, "stats", "--data-dir", str(tmp_path))
+    assert line == (
+        f"archivist: {tmp_path / 'archive.db'} is not a usable archive (file is not a database)"
+    )
