@@ -10,8 +10,10 @@ manages for the bot. A Discord reply to one of the bot's messages lists the bot 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -129,13 +131,25 @@ class Conversation(commands.Cog):
         service = self.bot.community
         question = service.check_question(self._question(message))
         await service.comment_policy(message.guild.id if message.guild else None, None, question)
-        self.bot.ask_limiter.check(message.author.id)
-        thread = await self._new_thread(message, question)
-        if thread is None:
-            await self._answer(message.channel, message, question)
-            return
-        await service.start_conversation(thread.id, message.author.id, question)
-        await self._answer(thread, message, question)
+        with self._counted(message.author.id):
+            thread = await self._new_thread(message, question)
+            if thread is None:
+                await self._answer(message.channel, message, question)
+                return
+            await service.start_conversation(thread.id, message.author.id, question)
+            await self._answer(thread, message, question)
+
+    @contextlib.contextmanager
+    def _counted(self, user_id: int) -> Iterator[None]:
+        """The cooldown counts the question (refusing it when the user asked too often), and
+        gives it back when no answer came: refused after all (the server's setting changed
+        meanwhile) or failed, as for /ask."""
+        self.bot.ask_limiter.check(user_id)
+        try:
+            yield
+        except Exception:
+            self.bot.ask_limiter.refund(user_id)
+            raise
 
     async def _new_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         """Where the conversation the question opens goes on: a thread on the message, the
@@ -166,28 +180,23 @@ class Conversation(commands.Cog):
     async def _follow_up(self, message: discord.Message) -> None:
         service = self.bot.community
         text = service.check_question(self._question(message))
-        self.bot.ask_limiter.check(message.author.id)
-        question = await service.follow_up(message.channel.id, message.author.id, text)
-        assert question is not None  # on_message checked the thread is a conversation
-        await self._answer(message.channel, message, question)
+        with self._counted(message.author.id):
+            question = await service.follow_up(message.channel.id, message.author.id, text)
+            assert question is not None  # on_message checked the thread is a conversation
+            await self._answer(message.channel, message, question)
 
     async def _answer(
         self, channel: discord.abc.Messageable, message: discord.Message, question: str
     ) -> None:
         """The answer in ``channel``. In the bot's own thread or a DM answers follow their
         questions; anywhere else the answer replies to its question, among other messages."""
-        try:
-            async with channel.typing():
-                given = await self.bot.community.ask(
-                    question,
-                    guild_id=message.guild.id if message.guild else None,
-                    channel_id=getattr(channel, "id", None),
-                    user_id=message.author.id,
-                )
-        except Rejected:
-            # Refused by the server's settings (comments excluded): not a question asked.
-            self.bot.ask_limiter.refund(message.author.id)
-            raise
+        async with channel.typing():
+            given = await self.bot.community.ask(
+                question,
+                guild_id=message.guild.id if message.guild else None,
+                channel_id=getattr(channel, "id", None),
+                user_id=message.author.id,
+            )
         among_others = not (isinstance(channel, discord.DMChannel) or self._is_own_thread(channel))
         await send_answer(_replying_to(message) if among_others else channel.send, given)
 

@@ -29,6 +29,7 @@ from bot.discord_format import (
     FIELD_VALUE_LIMIT,
     MAX_EMBEDS_PER_MESSAGE,
 )
+from bot.discord_ui import GENERIC_ERROR
 from index.archive import Archive
 from index.embedder import Embedder
 from ingest.pipeline import ingest_paths
@@ -503,3 +504,28 @@ async def test_a_mention_refused_by_the_comment_setting_costs_no_cooldown(
             for post in _posts(fake, DEFAULT_CHANNEL_ID)
         )
         assert len(_threads_started(fake)) == 1  # the refused question opened none
+
+
+async def test_a_mention_that_fails_costs_no_cooldown(
+    seeded_copy: Path, model: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_bot(seeded_copy, model, ask_cooldown_rate=1, ask_cooldown_seconds=600) as (
+        fake,
+        bot,
+    ):
+        answer = bot.community.ask
+        failures = iter([RuntimeError("the engine broke")])
+
+        async def fails_once(*args: Any, **kwargs: Any) -> Any:
+            for error in failures:
+                raise error
+            return await answer(*args, **kwargs)
+
+        monkeypatch.setattr(bot.community, "ask", fails_once)
+        await _handled(fake, bot, _message(fake, f"<@{DEFAULT_BOT_ID}> {QUESTION}"))
+        await _handled(fake, bot, _message(fake, f"<@{DEFAULT_BOT_ID}> {QUESTION}"))
+        replies = [post.json.get("content") or "" for post in _posts(fake, DEFAULT_CHANNEL_ID)]
+        assert GENERIC_ERROR in replies
+        assert not any(reply.startswith("Slow down") for reply in replies)
+        second_thread = int(_threads_started(fake)[1].response["id"])
+        assert _posts(fake, second_thread)[0].json["embeds"]  # the second question's answer
