@@ -486,8 +486,12 @@ class Archive:
 
     async def _lexical(self, query: str, filters: SearchFilters) -> list[tuple[str, float]]:
         terms = await self.lexical_terms(query)
-        if (filters.since or filters.until) and not self._bounds_read:
-            self._published_bounds, self._bounds_read = await self.store.published_bounds(), True
+        if filters.since or filters.until:
+            if not self._bounds_read:
+                self._published_bounds = await self.store.published_bounds()
+                self._bounds_read = True
+            if self._published_bounds is None:
+                return []  # no page has a date: none is inside a period
         return await self.store.lexical_search(terms, filters, CANDIDATES, self._published_bounds)
 
     async def passage(self, passage_id: str) -> Passage | None:

@@ -301,6 +301,9 @@ class _Run:
         self.gone: set[str] | None = None  # recorded files found missing by the first prune
         self.reread: set[str] = set()  # files prune asked to read (again)
         self.counted: set[str] = set()  # files the report counts
+        # Each page read's outcome as the report counts it, by file and page: the pages of a
+        # file prune reads again are not counted twice.
+        self.outcomes: dict[tuple[str, str], Outcome] = {}
 
     async def load_spellings(self) -> None:
         """Read once what matching files to the paths older archives recorded needs."""
@@ -436,18 +439,32 @@ class _Run:
     ) -> None:
         outcome, added = await self._save(page, identity, document, prints, source, seen)
         report = self.report
-        if outcome == "added":
-            report.pages_added += 1
-        elif outcome == "updated":
-            report.pages_updated += 1
-        elif outcome == "linked":
-            report.pages_linked += 1
-        else:
-            report.pages_unchanged += 1
+        read = (source, identity)
+        earlier = self.outcomes.get(read)
+        if earlier is None:
+            self.outcomes[read] = outcome
+            self._count(outcome, 1)
+        elif outcome != "unchanged" and outcome != earlier:
+            # Read again by prune and changed this time (a copy whose page was removed
+            # becomes a page of its own): the later outcome is the run's.
+            self._count(earlier, -1)
+            self.outcomes[read] = outcome
+            self._count(outcome, 1)
         # Only passages with new ids need vectors: a kept one keeps its own.
         report.passages_added += added
         self.pending += added
         self.progress()
+
+    def _count(self, outcome: Outcome, step: int) -> None:
+        report = self.report
+        if outcome == "added":
+            report.pages_added += step
+        elif outcome == "updated":
+            report.pages_updated += step
+        elif outcome == "linked":
+            report.pages_linked += step
+        else:
+            report.pages_unchanged += step
 
     async def _save(
         self,

@@ -1,6 +1,6 @@
-"""Files are known by their resolved path and pages by an identity that survives edits around
-them; --prune removes exactly the pages no file under the given paths holds any more, and lets
-another capture of a removed page take its place."""
+"""Files are known by their resolved path, however typed; --prune removes exactly the pages no
+file under the given paths holds any more, and lets another capture of a removed page take its
+place."""
 
 from __future__ import annotations
 
@@ -339,3 +339,21 @@ async def test_links_that_lead_nowhere_are_reported(tmp_path: Path) -> None:
     assert reasons["sub"].startswith("symbolic link to a directory")
     given = await run(tmp_path / "data", folder / "dangling.txt")
     assert given.skipped[0].reason.startswith("broken symbolic link")
+
+
+async def test_a_page_read_again_by_prune_is_counted_once(tmp_path: Path) -> None:
+    """The page's address changes: its new capture is first linked to the old page, which prune
+    then removes, so the file is read again and the page added. One page, one outcome."""
+    data = tmp_path / "data"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    page = folder / "a.html"
+    text = "The library reopened after a renovation that took three long years to finish."
+    page.write_text(html("Library reopens", text, "https://ex.org/old"))
+    await run(data, folder)
+    page.write_text(html("Library reopens", text, "https://ex.org/new"))
+    report = await run(data, folder, prune=True)
+    assert report.pages_ingested == 1
+    assert (report.pages_added, report.pages_linked, report.pages_pruned) == (1, 0, 1)
+    [document] = await documents(data)
+    assert document["url"] == "https://ex.org/new"
