@@ -56,7 +56,6 @@ from ingest.readers import READERS, Reader, reader_for, supported_suffixes
 Outcome = Literal["added", "updated", "unchanged", "linked"]
 DEFAULT_BATCH = 256
 _DIGEST_CHUNK = 1 << 20
-# What a JSONL reader puts after the file in a page's origin: its line number.
 # A record or line named after a file (``file:12``, ``file#<urn:...>``): origins stored before
 # sources were recorded apart stand for their file.
 _RECORD_SUFFIX = re.compile(r"(?::\d+|#.*)$")
