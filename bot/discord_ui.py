@@ -8,7 +8,7 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -143,8 +143,8 @@ class AskLimiter:
     ASK_COOLDOWN_SECONDS.
 
     A question counts once it is accepted, so callers check it after their own refusals
-    (too long, bad filter) and :meth:`refund` it when it is refused later on (a server that
-    excludes comments, asked about readers): a refusal never costs a question.
+    (too long, bad filter), inside :meth:`counted`, which gives it back when no answer came
+    after all: a refusal or a failure never costs a question.
     """
 
     def __init__(self, rate: int, per: float) -> None:
@@ -176,6 +176,17 @@ class AskLimiter:
         wait = self.retry_after(user_id)
         if wait is not None:
             raise SlowDown(f"Slow down: you can ask again in {max(wait, 1):.0f} s.")
+
+    @contextlib.contextmanager
+    def counted(self, user_id: int) -> Iterator[None]:
+        """Count the question (:meth:`check`) for the work inside; refund it when that work
+        raises: refused after all (the server's setting changed meanwhile) or failed."""
+        self.check(user_id)
+        try:
+            yield
+        except Exception:
+            self.refund(user_id)
+            raise
 
 
 # --- sending -----------------------------------------------------------------------------------

@@ -52,9 +52,7 @@ class Ask(commands.Cog):
         question = service.check_question(question)
         filters = filters_from(kind, await service.resolve_site(site), since, until)
         await service.comment_policy(interaction.guild_id, filters, question)
-        limiter = archivist(interaction).ask_limiter
-        limiter.check(interaction.user.id)
-        try:
+        with archivist(interaction).ask_limiter.counted(interaction.user.id):
             # Defer next: the answer can take longer than the 3 s Discord allows before a reply.
             await interaction.response.defer(thinking=True)
             given = await service.ask(
@@ -64,9 +62,4 @@ class Ask(commands.Cog):
                 channel_id=interaction.channel_id,
                 user_id=interaction.user.id,
             )
-        except Exception:
-            # Refused after all (the server's setting changed meanwhile) or failed: either
-            # way no answer, so no question counted.
-            limiter.refund(interaction.user.id)
-            raise
         await send_answer(interaction.followup.send, given)

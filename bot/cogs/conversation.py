@@ -10,10 +10,8 @@ manages for the bot. A Discord reply to one of the bot's messages lists the bot 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -131,25 +129,13 @@ class Conversation(commands.Cog):
         service = self.bot.community
         question = service.check_question(self._question(message))
         await service.comment_policy(message.guild.id if message.guild else None, None, question)
-        with self._counted(message.author.id):
+        with self.bot.ask_limiter.counted(message.author.id):
             thread = await self._new_thread(message, question)
             if thread is None:
                 await self._answer(message.channel, message, question)
                 return
             await service.start_conversation(thread.id, message.author.id, question)
             await self._answer(thread, message, question)
-
-    @contextlib.contextmanager
-    def _counted(self, user_id: int) -> Iterator[None]:
-        """The cooldown counts the question (refusing it when the user asked too often), and
-        gives it back when no answer came: refused after all (the server's setting changed
-        meanwhile) or failed, as for /ask."""
-        self.bot.ask_limiter.check(user_id)
-        try:
-            yield
-        except Exception:
-            self.bot.ask_limiter.refund(user_id)
-            raise
 
     async def _new_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         """Where the conversation the question opens goes on: a thread on the message, the
@@ -180,7 +166,7 @@ class Conversation(commands.Cog):
     async def _follow_up(self, message: discord.Message) -> None:
         service = self.bot.community
         text = service.check_question(self._question(message))
-        with self._counted(message.author.id):
+        with self.bot.ask_limiter.counted(message.author.id):
             question = await service.follow_up(message.channel.id, message.author.id, text)
             assert question is not None  # on_message checked the thread is a conversation
             await self._answer(message.channel, message, question)
