@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.answer import Answer, Quote
+from bot.generator import SENTENCE_END
 from bot.reindex import Progress
 from bot.render import kind_label
 from index.community import SiteSummary
@@ -252,9 +253,9 @@ def source_value(quote: Quote) -> str:
 
 GENERATED_SUMMARY_LIMIT = 1500
 
-# A sentence of a model-written summary ends at . ! ? … (after any closing marks and the
-# citations that follow it), or at a line break; as bot/generator.py splits them.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*+\s+|\n")
+# A sentence of a model-written summary ends where the generator's sentences end, or at a line
+# break.
+_SENTENCE_END = re.compile(SENTENCE_END.pattern + r"|\n")
 
 
 def _quotations(text: str) -> list[tuple[int, int]]:

@@ -67,7 +67,7 @@ _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _SPACED_CITATION = re.compile(r"(\s*)\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! ? (or …), after any closing marks and the citations that follow it.
 # (Possessive: a citation after the full stop belongs to the sentence before it.)
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*+\s+")
+SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*+\s+")
 # Punctuation a model tends to pull inside the closing mark ("… 2012.” for "… 2012 and").
 _TRAILING_PUNCTUATION = ".,;:!?"
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
@@ -211,7 +211,7 @@ def _sentences(line: str) -> list[str]:
     quoted = [m.span() for m in _QUOTATION.finditer(line)]
     pieces: list[str] = []
     start = 0
-    for end in _SENTENCE_END.finditer(line):
+    for end in SENTENCE_END.finditer(line):
         # A full stop inside a quotation ends a sentence only where the quotation ends.
         if any(a < end.start() and end.end() < b for a, b in quoted):
             continue
