@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from index.models import Hit, Passage, PassageKind
-from index.text import Span, content_words, fold, words
+from index.text import Span, content_words, fold, is_content, words
 
 MAX_QUOTES = 3
 # A run of adjacent chosen sentences becomes one quote of at most this many sentences.
@@ -278,9 +278,14 @@ def _holds_type(kind: str | None, sentence: str, question_stems: set[str]) -> bo
 def _bigrams(text: str) -> set[tuple[str, str]]:
     """Adjacent stemmed word pairs, at least one of them a content word: phrases the question
     and a sentence share ("Super Bowl", "the Panthers defense") count more than loose words."""
-    tokens = [stem(w) for w in words(text)]
-    content = {stem(w) for w in content_words(text)}
-    return {(a, b) for a, b in pairwise(tokens) if a in content or b in content}
+    return _bigrams_of(words(text))
+
+
+def _bigrams_of(tokens: list[str]) -> set[tuple[str, str]]:
+    """``_bigrams`` of text already split into ``words``."""
+    stems = [stem(w) for w in tokens]
+    content = {stem(w) for w in tokens if is_content(w)}
+    return {(a, b) for a, b in pairwise(stems) if a in content or b in content}
 
 
 def _coverage(weights: dict[str, float], present: set[str]) -> float:
@@ -320,7 +325,9 @@ def features(
     kind = asked_type(question)
     similarities = sentence_vectors @ question_vector
     rank_of = {id(hit): rank for rank, hit in enumerate(hits, start=1)}
-    stems = [_stems(span.of(hit.passage.text)) for hit, span in sentences]
+    # Each sentence split into words once: its stems, content words and word pairs all read it.
+    tokens = [words(span.of(hit.passage.text)) for hit, span in sentences]
+    stems = [{stem(t) for t in sentence_tokens} for sentence_tokens in tokens]
     passage_stems: dict[int, set[str]] = {}
     passage_best: dict[int, float] = {}
     for (hit, _), sentence_stems, similarity in zip(sentences, stems, similarities, strict=True):
@@ -329,7 +336,7 @@ def features(
 
     passage_coverage = {key: _coverage(weights, found) for key, found in passage_stems.items()}
     best_coverage = max(passage_coverage.values())
-    title_coverage: dict[int, float] = {}
+    title_coverage = {id(hit): _coverage(weights, _stems(hit.passage.title or "")) for hit in hits}
     rows = np.zeros((len(sentences), len(FEATURES)))
     for i, (hit, span) in enumerate(sentences):
         text = span.of(hit.passage.text)
@@ -344,7 +351,7 @@ def features(
         if same_after:
             context |= stems[i + 1]
         passage_similarity = hit.similarity if hit.similarity is not None else passage_best[id(hit)]
-        sentence_words = [stem(w) for w in content_words(text)]
+        sentence_words = [stem(t) for t in dict.fromkeys(tokens[i]) if is_content(t)]
         novelty = (
             sum(1 for w in sentence_words if w not in question_stems) / len(sentence_words)
             if sentence_words
@@ -371,10 +378,10 @@ def features(
             0.0,
             _coverage(rare, stems[i]),
             _coverage(rare, context),
-            len(question_bigrams & _bigrams(text)) / len(question_bigrams)
+            len(question_bigrams & _bigrams_of(tokens[i])) / len(question_bigrams)
             if question_bigrams
             else 0.0,
-            title_coverage.setdefault(id(hit), _coverage(weights, _stems(hit.passage.title or ""))),
+            title_coverage[id(hit)],
         )
     rows[:, FEATURES.index("similarity_gap")] = rows[:, 1] - rows[:, 1].max()
     rows[:, FEATURES.index("coverage_gap")] = rows[:, 4] - rows[:, 4].max()

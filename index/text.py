@@ -150,10 +150,11 @@ def words(text: str) -> list[str]:
     return tokens
 
 
+def is_content(token: str) -> bool:
+    """Whether a folded token (of ``words``) carries meaning: no stopword, no lone letter."""
+    return token not in STOPWORDS and (len(token) > 1 or token.isdigit())
+
+
 def content_words(text: str) -> list[str]:
     """Folded tokens of ``text`` that carry meaning (no stopwords), in order, without repeats."""
-    seen: dict[str, None] = {}
-    for token in words(text):
-        if token not in STOPWORDS and (len(token) > 1 or token.isdigit()):
-            seen.setdefault(token, None)
-    return list(seen)
+    return list(dict.fromkeys(token for token in words(text) if is_content(token)))
