@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -187,7 +188,14 @@ def _squeeze(text: str) -> str | bytes:
 
 
 def _unsqueeze(value: str | bytes) -> str:
-    return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
+    return _decompressed(value) if isinstance(value, bytes) else value
+
+
+@functools.lru_cache(maxsize=4)
+def _decompressed(value: bytes) -> str:
+    # ``passage_text`` cuts every passage of a page out of the same body, row by row: a page
+    # write (FTS delete and insert) or read would otherwise decompress it once per passage.
+    return zlib.decompress(value).decode("utf-8")
 
 
 def _passage(row: Sequence[Any]) -> Passage:
