@@ -264,6 +264,17 @@ class Archive:
         (a crash between the two is repaired by ``reconcile_vectors``)."""
         ids = [p.passage_id for p in pending]
         await asyncio.to_thread(self.vectors.upsert, ids, vectors)
+        await self.keep_vectors(ids, vectors, spans, sentences)
+
+    async def keep_vectors(
+        self,
+        ids: list[str],
+        vectors: np.ndarray,
+        spans: list[list[tuple[int, int]]],
+        sentences: list[np.ndarray],
+    ) -> None:
+        """SQLite's side of storing embedded passages, once chromadb has (or is being given)
+        their vectors: the vector copies, the embedded mark, the projection when due."""
         await self.store.save_vectors(ids, vectors, spans, sentences, await self.projection())
         await self.store.mark_embedded(ids)
         await self.fit_projection_when_due(vectors.shape[1])
@@ -574,10 +585,6 @@ class VectorPipeline:
             await chroma
         self._chroma = asyncio.create_task(asyncio.to_thread(self._upsert, ids, vectors))
         started = time.perf_counter()
-        projection = await self.archive.projection()
-        await self.archive.store.save_vectors(ids, vectors, spans, sentences, projection)
-        await self.archive.store.mark_embedded(ids)
-        await self.archive.fit_projection_when_due(vectors.shape[1])
+        await self.archive.keep_vectors(ids, vectors, spans, sentences)
         self.timings.sqlite += time.perf_counter() - started
         self.timings.passages += len(ids)
-        self.archive.changed()

@@ -202,6 +202,14 @@ def _passage(row: Sequence[Any]) -> Passage:
     return Passage(*row)
 
 
+# What the full-text index holds for each passage of a document (``?``): written by one
+# statement and given back, the very same values, to forget the rows (a contentless table
+# needs them).
+_FTS_VALUES = f"""p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''),
+    {FACETS}
+    FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.document_id = ?"""
+
+
 class UnusableArchive(RuntimeError):
     """``archive.db`` is damaged or not an SQLite database at all (the message names it)."""
 
@@ -326,13 +334,8 @@ class Store:
                 (document.document_id, json.dumps([c.comment_id for c in document.comments])),
             )
             await db.execute(
-                f"""
-                INSERT INTO passages_fts (rowid, text, author, title, facets)
-                SELECT p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''),
-                       {FACETS}
-                FROM passages p JOIN documents d ON d.id = p.document_id
-                WHERE p.document_id = ?
-                """,
+                "INSERT INTO passages_fts (rowid, text, author, title, facets)"
+                f" SELECT {_FTS_VALUES}",
                 (document.document_id,),
             )
             await db.commit()
@@ -351,13 +354,8 @@ class Store:
     async def _delete_fts(self, document_id: str) -> None:
         # A contentless FTS5 table forgets a row only when given the values it indexed.
         await self._db.execute(
-            f"""
-            INSERT INTO passages_fts (passages_fts, rowid, text, author, title, facets)
-            SELECT 'delete', p.seq, {PASSAGE_TEXT}, coalesce(p.author, ''), coalesce(d.title, ''),
-                   {FACETS}
-            FROM passages p JOIN documents d ON d.id = p.document_id
-            WHERE p.document_id = ?
-            """,
+            "INSERT INTO passages_fts (passages_fts, rowid, text, author, title, facets)"
+            f" SELECT 'delete', {_FTS_VALUES}",
             (document_id,),
         )
 
