@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import math
 import re
@@ -84,10 +85,13 @@ class Engine:
         """How many passages have no vector in chromadb, of how many: (0, n) when all have one.
         A gap means DATA_DIR/chroma was deleted or an ingest was cut short; ``ask`` then falls
         back on keyword search, and the next ingest repairs it (``reconcile_vectors``)."""
-        stats = await self.archive.stats()
-        missing = max(stats.passages - stats.vectors, 0)
+        # The two counts alone: ``Archive.stats`` would also sum every passage by kind, and this
+        # runs on every ask while vectors are missing.
+        passages = await self.archive.store.passage_count()
+        vectors = await asyncio.to_thread(self.archive.vectors.count)
+        missing = max(passages - vectors, 0)
         self._vectors_missing = missing > 0
-        return missing, stats.passages
+        return missing, passages
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -216,11 +220,8 @@ class Engine:
         assert self.generator is not None
         if not answer.answered:
             return answer
-        texts: dict[str, str] = {}
-        for quote in answer.quotes:
-            passage = await self.archive.passage(quote.passage_id)
-            if passage is not None:
-                texts[quote.passage_id] = passage.text
+        passages = await self.archive.store.passages([quote.passage_id for quote in answer.quotes])
+        texts = {passage_id: passage.text for passage_id, passage in passages.items()}
         return await self.generator.rewrite(answer, texts)
 
     async def _sentences(self, hits: list[Hit]) -> tuple[list[tuple[Hit, Span]], np.ndarray]:

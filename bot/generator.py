@@ -467,9 +467,10 @@ class Generator:
             content = data["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError) as error:
             raise GeneratorError("the reply has no choices[0].message.content") from error
-        if not isinstance(content, str) or not _THINKING.sub("", content).strip():
+        text = _THINKING.sub("", content).strip() if isinstance(content, str) else ""
+        if not text:
             raise GeneratorError("the reply is empty")
-        return _THINKING.sub("", content).strip()
+        return text
 
     def _scrub(self, message: str) -> str:
         """``message`` with the key cut out, should an error ever repeat it."""

@@ -75,12 +75,16 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
         return value
 
-    @field_validator("discord_token", "embed_device", "chroma_url", "discord_shards", mode="before")
+    @field_validator(
+        "discord_token",
+        "embed_device",
+        "chroma_url",
+        "discord_shards",
+        "llm_base_url",
+        "llm_model",
+        "llm_api_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @field_validator("llm_base_url", "llm_model", "llm_api_key", mode="before")
-    @classmethod
-    def _empty_llm_is_unset(cls, value: object) -> object:
         return None if value == "" else value
