@@ -442,14 +442,13 @@ def evidence(
     sentence_vectors: np.ndarray,
     sentences: list[tuple[Hit, Span]],
     idf: dict[str, float] | None = None,
-    weights: np.ndarray = WEIGHTS,
 ) -> np.ndarray | None:
     """``abstention_inputs`` for the answer ``compose`` would give (None without sentences):
     what ``archivist eval qa --fit`` fits the abstention model on."""
     if not sentences:
         return None
     rows = features(question, question_vector, hits, sentence_vectors, sentences, idf)
-    logits = rows @ weights
+    logits = rows @ WEIGHTS
     return abstention_inputs(question, hits, sentences, rows, logits, int(np.argmax(logits)))
 
 
@@ -467,8 +466,6 @@ def compose(
     require_evidence: bool = True,
     idf: dict[str, float] | None = None,
     abstain_below: float = ABSTAIN_BELOW,
-    weights: np.ndarray = WEIGHTS,
-    abstain_weights: np.ndarray = ABSTAIN_WEIGHTS,
     filtered: bool = False,
 ) -> Answer:
     """Pick the sentences that answer ``question``.
@@ -484,7 +481,7 @@ def compose(
     if not sentences:
         return Answer(question, False, NOT_FOUND)
     rows = features(question, question_vector, hits, sentence_vectors, sentences, idf)
-    logits = rows @ weights
+    logits = rows @ WEIGHTS
     scores = 1.0 / (1.0 + np.exp(-logits))
     similarities = rows[:, FEATURES.index("similarity")]
     candidates = [
@@ -494,7 +491,7 @@ def compose(
     top = int(np.argmax(scores))
     best = candidates[top]
     inputs = abstention_inputs(question, hits, sentences, rows, logits, top)
-    confidence = float(1.0 / (1.0 + np.exp(-(inputs @ abstain_weights))))
+    confidence = float(probabilities(inputs, ABSTAIN_WEIGHTS))
     if filtered:
         weak = best.score < FILTERED_ABSTAIN_BELOW or best.similarity < MIN_SIMILARITY
     else:
