@@ -122,6 +122,11 @@ def _values(*values: tuple[str | None, int]) -> list[str]:
     return [value for value in shown if value]
 
 
+def _value_or(value: str | None, limit: int, default: str) -> str:
+    """One metadata value shown as ``_values`` shows it, or ``default`` when it has nothing."""
+    return (_values((value, limit)) or [default])[0]
+
+
 def _who(kind: str, author: str | None) -> str:
     """``kind_label`` with the author's name escaped and cut to size."""
     return kind_label(kind, meta(author, AUTHOR_LIMIT) if author else None)
@@ -437,7 +442,7 @@ def source_embed(source: dict[str, Any]) -> discord.Embed:
     link, which would fail the whole message; it is shown, cut, as text instead.
     """
     url = safe_url(source["url"])
-    [title] = _values((source["title"], TITLE_LIMIT)) or ["untitled page"]
+    title = _value_or(source["title"], TITLE_LIMIT, "untitled page")
     embed = discord.Embed(title=title, url=url, colour=COLOUR)
     embed.add_field(name="Kind", value=_who(source["kind"], source["author"]), inline=True)
     for name, value, limit in (
@@ -496,8 +501,10 @@ def _search_embed(
     for number, hit in enumerate(hits, start=first):
         passage = hit.passage
         where = " · ".join(
-            (_values((passage.title, 160)) or ["untitled page"])
-            + _values((passage.site, 120), (passage.published, PUBLISHED_LIMIT))
+            [
+                _value_or(passage.title, 160, "untitled page"),
+                *_values((passage.site, 120), (passage.published, PUBLISHED_LIMIT)),
+            ]
         )
         excerpt = meta(passage.text, excerpt_limit)
         embed.add_field(
@@ -519,7 +526,7 @@ def sites_embed(sites: list[SiteSummary], page: int, pages: int) -> discord.Embe
             dict.fromkeys(d for d in (site.first_published, site.last_published) if d)
         )
         embed.add_field(
-            name=(_values((site.site, FIELD_NAME_LIMIT)) or ["(no site)"])[0],
+            name=_value_or(site.site, FIELD_NAME_LIMIT, "(no site)"),
             value=f"{site.documents} page(s) · {site.passages} passages · "
             f"{site.comments} comments" + (f"\n{span}" if span else "\nundated"),
             inline=False,
@@ -531,14 +538,14 @@ def sites_embed(sites: list[SiteSummary], page: int, pages: int) -> discord.Embe
 def site_documents_embed(
     site: str, documents: list[dict[str, Any]], page: int, pages: int
 ) -> discord.Embed:
-    [shown] = _values((site, TITLE_LIMIT - 14)) or ["(no site)"]
+    shown = _value_or(site, TITLE_LIMIT - 14, "(no site)")
     embed = discord.Embed(title=f"Archived from {shown}", colour=COLOUR)
     if not documents:
         embed.description = "Nothing is archived from this site."
         return embed
     lines = [
-        f"**{(_values((d['title'], 150)) or ['untitled page'])[0]}** · "
-        f"{(_values((d['published'], PUBLISHED_LIMIT)) or ['undated'])[0]} · "
+        f"**{_value_or(d['title'], 150, 'untitled page')}** · "
+        f"{_value_or(d['published'], PUBLISHED_LIMIT, 'undated')} · "
         f"{d['passages']} passages · "
         f"{d['comments']} comments\n`{d['document_id']}`"
         for d in documents

@@ -43,7 +43,8 @@ class Search(commands.Cog):
         filters = filters_from(kind, await service.resolve_site(site), since, until)
         comments, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
-        pages = await service.search_pages(query, filters, guild_id=interaction.guild_id)
+        # ``filters`` already follow the server's comment setting, read above.
+        pages = await service.search_pages(query, filters)
         embeds = [
             search_embed(query, hits, n, len(pages), first=n * SEARCH_PAGE_SIZE + 1)
             for n, hits in enumerate(pages)

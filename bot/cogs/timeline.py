@@ -43,7 +43,8 @@ class Timeline(commands.Cog):
         filters = filters_from(kind, await service.resolve_site(site))
         comments, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
-        counts, png = await service.timeline(query, filters, guild_id=interaction.guild_id)
+        # ``filters`` already follow the server's comment setting, read above.
+        counts, png = await service.timeline(query, filters)
         shown = meta(query, 200)
         if png is None:
             await interaction.followup.send(
