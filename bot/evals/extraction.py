@@ -6,7 +6,9 @@ Three public sets under ``../shared/eval/extraction`` (each skipped when absent)
   word tokens, averaged over pages);
 - fundus: title, publication date and author accuracy against the fundus parsers' output (title:
   equal after folding case, whitespace, quotes and entities; date: same day; authors: the same
-  set of names after folding case and punctuation);
+  set of names after folding case and punctuation). Two rows without a target say what the
+  page's own evidence allows for titles (``TitleEvidence``); ``--title-misses`` lists the pages
+  whose title we miss with every statement of the headline each page makes;
 - trafilatura: the share of ``with`` snippets present in the body, of ``without`` snippets absent
   from it, and of ``comments`` snippets found in comment passages.
 
@@ -29,11 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import trafilatura
-from trafilatura.utils import decode_file
+from trafilatura.utils import decode_file, load_html
 
 from bot.evals import EVALUATIONS
 from bot.settings import Settings
 from ingest.chunking import build_document
+from ingest.metadata import title_candidates
 from ingest.page import Page, UnreadableFile
 from ingest.readers.html import gunzip, parse_html
 
@@ -49,13 +52,17 @@ class Figure:
 
     name: str
     ours: float
-    baseline: float
+    baseline: float | None  # None: a row about our evidence, with no baseline to compare
     target: float | None  # None: shown for information, no acceptance target
     pages: int
 
     @property
     def met(self) -> bool | None:
         return None if self.target is None else self.ours >= self.target
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
 
 
 @dataclass(slots=True)
@@ -70,9 +77,6 @@ class Tally:
         self.baseline.append(baseline)
 
     def figure(self, name: str, target: float | None) -> Figure:
-        def mean(values: list[float]) -> float:
-            return sum(values) / len(values) if values else 0.0
-
         return Figure(name, mean(self.ours), mean(self.baseline), target, len(self.ours))
 
 
@@ -136,12 +140,72 @@ def _iso(page: Page) -> str:
     return page.published.isoformat() if page.published else ""
 
 
-def fundus(root: Path) -> Iterator[Figure]:
+_TITLE_SOURCES = ("json-ld", "og", "h1", "twitter", "title")
+
+
+@dataclass(slots=True)
+class TitleEvidence:
+    """What the pages themselves allow for the fundus titles.
+
+    The fundus reference is what each publisher's hand-written parser returns, and those
+    parsers read different fields (``og:title`` for some publishers, the JSON-LD ``headline``
+    for others). A rule that reads only the page can tell pages apart by which of their
+    statements of the headline agree with which (JSON-LD, ``og:title``, ``<h1>``,
+    ``twitter:title``, ``<title>``); ``bound`` is the best any such rule could score, choosing
+    per agreement pattern whichever statement the reference takes most often. It is fitted to
+    the reference on the same pages, so it is an upper bound, not a result."""
+
+    found: Tally = field(default_factory=Tally)
+    #: agreement pattern -> statement source -> pages where that statement is the reference's
+    patterns: dict[tuple[int, ...], Counter[str]] = field(default_factory=dict)
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, data: bytes, page: Page | None, expected: dict[str, Any]) -> None:
+        tree = load_html(data)
+        statements = dict(
+            title_candidates(tree, None, page.site if page else None, expected.get("url"))
+            if tree is not None
+            else []
+        )
+        wanted = fold(expected["title"])
+        folded = {source: fold(text) for source, text in statements.items()}
+        wordings = list(dict.fromkeys(folded.values()))
+        pattern = tuple(
+            wordings.index(folded[source]) if source in folded else -1 for source in _TITLE_SOURCES
+        )
+        right = self.patterns.setdefault(pattern, Counter())
+        right.update(source for source, text in folded.items() if text == wanted)
+        self.found.add(float(wanted in wordings), 0.0)
+        if page is not None and fold(page.title) == wanted:
+            return
+        lines = [f"{expected['file']}", f"  reference  {expected['title']}"]
+        lines.append(f"  archivist  {page.title if page else '(page unreadable)'}")
+        lines += [
+            f"  {'=' if folded[source] == wanted else ' '} {source:<8} {statements[source]}"
+            for source in _TITLE_SOURCES
+            if source in statements
+        ]
+        self.misses.append("\n".join(lines))
+
+    def figures(self) -> Iterator[Figure]:
+        pages = len(self.found.ours)
+        bound = sum(max(right.values(), default=0) for right in self.patterns.values())
+        yield Figure(
+            "  title: the reference's is on the page", mean(self.found.ours), None, None, pages
+        )
+        yield Figure(
+            "  title: best rule by agreement (bound)", bound / max(pages, 1), None, None, pages
+        )
+
+
+def fundus(root: Path, evidence: TitleEvidence | None = None) -> Iterator[Figure]:
     truth = json.loads((root / "ground_truth_en.json").read_text(encoding="utf-8"))
     title, day, authors = Tally(), Tally(), Tally()
+    evidence = evidence or TitleEvidence()
     for expected in truth:
         data = _read_html(root / expected["file"])
         page = _ours(data, expected["file"], expected.get("url"))
+        evidence.add(data, page, expected)
         base = _baseline(data, expected.get("url"))
         want_day = (expected.get("publishing_date") or "")[:10]
         want_authors = _author_set(expected.get("authors") or [])
@@ -158,6 +222,7 @@ def fundus(root: Path) -> Iterator[Figure]:
             float(base is not None and _author_set((base.author or "").split(";")) == want_authors),
         )
     yield title.figure("fundus title accuracy", 0.95)
+    yield from evidence.figures()
     yield day.figure("fundus date accuracy", 0.90)
     yield authors.figure("fundus author accuracy", 0.80)
 
@@ -209,8 +274,11 @@ SETS: dict[str, Callable[[Path], Iterator[Figure]]] = {
 }
 
 
-def evaluate(data: Path, only: list[str] | None = None) -> tuple[list[Figure], list[str]]:
-    """Every figure of the sets present under ``data``, and the names of the sets skipped."""
+def evaluate(
+    data: Path, only: list[str] | None = None, evidence: TitleEvidence | None = None
+) -> tuple[list[Figure], list[str]]:
+    """Every figure of the sets present under ``data``, and the names of the sets skipped;
+    ``evidence`` collects what the fundus pages say of their titles."""
     figures: list[Figure] = []
     skipped: list[str] = []
     for name, run in SETS.items():
@@ -219,7 +287,7 @@ def evaluate(data: Path, only: list[str] | None = None) -> tuple[list[Figure], l
         if not (data / name).is_dir():
             skipped.append(name)
             continue
-        figures.extend(run(data / name))
+        figures.extend(fundus(data / name, evidence) if run is fundus else run(data / name))
     return figures, skipped
 
 
@@ -228,10 +296,9 @@ def table(figures: list[Figure]) -> str:
     rows = [head, "-" * len(head)]
     for f in figures:
         target = "-" if f.target is None else f"{f.target:.2f}"
+        baseline = "-" if f.baseline is None else f"{f.baseline:.3f}"
         met = {None: "", True: "yes", False: "NO"}[f.met]
-        rows.append(
-            f"{f.name:<42} {f.ours:>9.3f} {f.baseline:>11.3f} {target:>7} {f.pages:>6}  {met}"
-        )
+        rows.append(f"{f.name:<42} {f.ours:>9.3f} {baseline:>11} {target:>7} {f.pages:>6}  {met}")
     return "\n".join(rows)
 
 
@@ -240,7 +307,8 @@ async def cmd_eval_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"eval ingest: {args.data} is absent; nothing to evaluate", file=sys.stderr)
         return 0
     started = time.perf_counter()
-    figures, skipped = evaluate(args.data, args.sets)
+    evidence = TitleEvidence()
+    figures, skipped = evaluate(args.data, args.sets, evidence)
     seconds = round(time.perf_counter() - started, 1)
     if args.json:
         print(
@@ -250,7 +318,7 @@ async def cmd_eval_ingest(args: argparse.Namespace, settings: Settings) -> int:
                         {
                             "metric": f.name,
                             "archivist": round(f.ours, 4),
-                            "trafilatura": round(f.baseline, 4),
+                            "trafilatura": None if f.baseline is None else round(f.baseline, 4),
                             "target": f.target,
                             "pages": f.pages,
                             "met": f.met,
@@ -258,12 +326,16 @@ async def cmd_eval_ingest(args: argparse.Namespace, settings: Settings) -> int:
                         for f in figures
                     ],
                     "skipped_sets": skipped,
+                    **({"title_misses": evidence.misses} if args.title_misses else {}),
                     "seconds": seconds,
                 }
             )
         )
     else:
         print(table(figures))
+        if args.title_misses:
+            print("\nfundus titles missed ('=' marks the statements equal to the reference):")
+            print("\n".join(evidence.misses) or "(none)")
         for name in skipped:
             print(f"(set {name} absent under {args.data}: skipped)")
         print(f"{seconds} s")
@@ -282,6 +354,11 @@ def register(
     )
     parser.add_argument("--sets", nargs="+", choices=list(SETS), help="only these sets")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--title-misses",
+        action="store_true",
+        help="list the fundus pages whose title is missed, with every statement of it",
+    )
     parser.set_defaults(handler=cmd_eval_ingest)
 
 
