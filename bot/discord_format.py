@@ -79,6 +79,12 @@ def escape_text(text: str) -> str:
     return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\g<0>", text))
 
 
+def spoil(text: str) -> str:
+    """``text`` behind spoiler marks. Archive text is escaped before it gets here (``|``
+    included), so the text itself can never close the marks early."""
+    return f"||{text}||"
+
+
 def clip(text: str, limit: int) -> str:
     """Shorten metadata (titles, names) at a word boundary; never used on quotes."""
     if len(text) <= limit:
@@ -127,16 +133,39 @@ def _value_or(value: str | None, limit: int, default: str) -> str:
     return (_values((value, limit)) or [default])[0]
 
 
+def _author(name: str | None) -> str | None:
+    """An author's name as shown: escaped, on one line, cut to size; falsy when nothing of it
+    shows, so the wording for an unnamed reader is used."""
+    return meta(name, AUTHOR_LIMIT) if name else None
+
+
 def _who(kind: str, author: str | None) -> str:
-    """``kind_label`` with the author's name escaped and cut to size."""
-    return kind_label(kind, meta(author, AUTHOR_LIMIT) if author else None)
+    """``kind_label`` with the author's name shown."""
+    return kind_label(kind, _author(author))
 
 
 def _attribution(quote: Quote) -> str:
-    """The quote's "Reader NAME wrote", with NAME escaped and cut to size."""
-    return replace(
-        quote, author=meta(quote.author, AUTHOR_LIMIT) if quote.author else None
-    ).attribution
+    """The quote's "Reader NAME wrote", with NAME shown."""
+    return replace(quote, author=_author(quote.author)).attribution
+
+
+# Any reader's comment: what a source says of who wrote a comment is what an answer's quote of
+# it says (``Quote.attribution``), so both read it from there.
+_A_COMMENT = Quote(
+    n=0,
+    text="",
+    passage_id="",
+    document_id="",
+    kind="comment",
+    author=None,
+    title=None,
+    site=None,
+    url=None,
+    published=None,
+    start=0,
+    end=0,
+    score=0.0,
+)
 
 
 # --- links -------------------------------------------------------------------------------------
@@ -201,7 +230,7 @@ def _titled_link(title: str | None, url: str | None, room: int) -> str:
 
 
 def _spoiled(text: str, quote: Quote, spoiler: bool) -> str:
-    return f"||{text}||" if spoiler and quote.kind == "comment" else text
+    return spoil(text) if spoiler and quote.kind == "comment" else text
 
 
 def quote_line(quote: Quote, spoiler: bool = False) -> str:
@@ -309,7 +338,7 @@ def _generated_summary(answer: Answer, spoiler_comments: bool) -> str:
         return ""
     summary = _fit_summary(answer.text, GENERATED_SUMMARY_LIMIT)
     if summary and spoiler_comments and any(quote.kind == "comment" for quote in answer.quotes):
-        summary = f"||{summary}||"
+        summary = spoil(summary)
     return summary
 
 
@@ -375,11 +404,6 @@ def answer_messages(answer: Answer, spoiler_comments: bool = False) -> list[list
     return pack_messages(answer_embeds(answer, spoiler_comments))
 
 
-def answer_embed(answer: Answer) -> discord.Embed:
-    """The first embed of the answer (all of it when it fits one, as short answers do)."""
-    return answer_embeds(answer)[0]
-
-
 # --- sources -----------------------------------------------------------------------------------
 
 # What labels a neighbouring comment when the source does not say who wrote it: it may be
@@ -390,9 +414,8 @@ MIN_CONTEXT = 40
 
 
 def _reader_label(author: str | None) -> str:
-    """Who wrote a comment, as the answer's quotes say it."""
-    shown = meta(author, AUTHOR_LIMIT) if author else ""
-    return f"*Reader {shown} wrote:*" if shown else "*A reader wrote:*"
+    """Who wrote a comment, in the words of the answer's quotes."""
+    return f"*{_attribution(replace(_A_COMMENT, author=author))}:*"
 
 
 def _context_labels(source: dict[str, Any], side: str) -> list[str]:
@@ -435,8 +458,10 @@ def _context(texts: list[str], labels: list[str], room: int, keep_end: bool) -> 
     return "\n\n".join(blocks)
 
 
-def source_embed(source: dict[str, Any]) -> discord.Embed:
+def source_embed(source: dict[str, Any], spoiler_comments: bool = False) -> discord.Embed:
     """One passage in context: the neighbours around it, shortened before the passage is.
+    Under ``spoiler_comments`` a comment's whole description is hidden: the neighbours of a
+    comment are comments too. The 20 characters kept free below fit the marks.
 
     A url Discord would refuse (not http(s), spaces, over 2048 characters) is not the embed's
     link, which would fail the whole message; it is shown, cut, as text instead.
@@ -469,30 +494,47 @@ def source_embed(source: dict[str, Any]) -> discord.Embed:
         share = room // 2 - 2 + max(room // 2 - 2 - needs[other], 0)
         labels = _context_labels(source, side)
         parts[side] = _context(source[side], labels, share, side == "before")
-    embed.description = "\n\n".join(
-        part for part in (parts["before"], passage, parts["after"]) if part
+    description = "\n\n".join(part for part in (parts["before"], passage, parts["after"]) if part)
+    embed.description = (
+        spoil(description) if spoiler_comments and source["kind"] == "comment" else description
     )
     return embed
 
 
-def source_messages(sources: list[dict[str, Any]]) -> list[list[discord.Embed]]:
+def source_messages(
+    sources: list[dict[str, Any]], spoiler_comments: bool = False
+) -> list[list[discord.Embed]]:
     """Several passages in context ("Show sources"), packed into messages within the limits."""
-    return pack_messages([source_embed(source) for source in sources])
+    return pack_messages([source_embed(source, spoiler_comments) for source in sources])
 
 
-def search_embed(query: str, hits: list[Hit], page: int, pages: int, first: int) -> discord.Embed:
+def search_embed(
+    query: str,
+    hits: list[Hit],
+    page: int,
+    pages: int,
+    first: int,
+    spoiler_comments: bool = False,
+) -> discord.Embed:
     """One page of search results, each with its passage id for ``/source``; the excerpts are
-    shortened until the page fits an embed's 6000 characters."""
+    shortened until the page fits an embed's 6000 characters. Under ``spoiler_comments`` a
+    comment's excerpt is hidden; its site, date and id are not, so it can still be looked up."""
     excerpt_limit = EXCERPT_LIMIT
     while True:
-        embed = _search_embed(query, hits, page, pages, first, excerpt_limit)
+        embed = _search_embed(query, hits, page, pages, first, excerpt_limit, spoiler_comments)
         if len(embed) <= EMBED_TOTAL_LIMIT or excerpt_limit < 20:
             return embed
         excerpt_limit //= 2
 
 
 def _search_embed(
-    query: str, hits: list[Hit], page: int, pages: int, first: int, excerpt_limit: int
+    query: str,
+    hits: list[Hit],
+    page: int,
+    pages: int,
+    first: int,
+    excerpt_limit: int,
+    spoiler_comments: bool,
 ) -> discord.Embed:
     embed = discord.Embed(title="Search: " + fit(query, TITLE_LIMIT - 8), colour=COLOUR)
     if not hits:
@@ -507,6 +549,8 @@ def _search_embed(
             ]
         )
         excerpt = meta(passage.text, excerpt_limit)
+        if spoiler_comments and passage.kind == "comment" and excerpt:
+            excerpt = spoil(excerpt)
         embed.add_field(
             name=f"{number}. {_who(passage.kind, passage.author)}",
             value=f"{excerpt}\n{where}\n`{passage.passage_id}`",

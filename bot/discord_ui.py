@@ -15,8 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.community import CommentMode, Community, GivenAnswer, Rejected
-from bot.discord_format import answer_messages, pack_messages, source_embed
-from index.models import Hit
+from bot.discord_format import answer_messages, source_messages
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -211,36 +210,6 @@ async def send_answer(send: Send, given: GivenAnswer) -> None:
     await send_embeds(send, answer_messages(given.answer, spoiler), view)
 
 
-# --- comments behind spoiler marks ---------------------------------------------------------------
-# The formatters escape archive text (``|`` included), so marks added around it here cannot be
-# closed early by the text itself.
-
-
-def spoil(text: str) -> str:
-    return f"||{text}||" if text else text
-
-
-def source_embed_for(source: dict[str, Any], comments: CommentMode) -> discord.Embed:
-    """A passage in context; a comment's text behind spoiler marks under ``spoiler``. The
-    neighbours of a comment are comments too, so the whole description is hidden."""
-    embed = source_embed(source)
-    if comments is CommentMode.SPOILER and source["kind"] == "comment":
-        embed.description = spoil(embed.description or "")
-    return embed
-
-
-def spoil_comment_hits(embed: discord.Embed, hits: Sequence[Hit]) -> discord.Embed:
-    """A search page with each comment's excerpt (its field's first line) behind spoiler
-    marks; the page has one field per hit, in order."""
-    for index, (field, hit) in enumerate(zip(embed.fields, hits, strict=False)):
-        if hit.passage.kind != "comment" or not field.value:
-            continue
-        excerpt, _, rest = field.value.partition("\n")
-        value = "\n".join(part for part in (spoil(excerpt), rest) if part)
-        embed.set_field_at(index, name=field.name, value=value, inline=bool(field.inline))
-    return embed
-
-
 # --- views -------------------------------------------------------------------------------------
 
 
@@ -367,8 +336,8 @@ class ShowSources(
                     and await service.cited_sources(self.answer_id)
                     else "The quoted passages are no longer in the archive."
                 )
-            shown = [source_embed_for(source, comments) for source in sources]
-            for embeds in pack_messages(shown):
+            spoiler = comments is CommentMode.SPOILER
+            for embeds in source_messages(sources, spoiler_comments=spoiler):
                 await interaction.followup.send(
                     embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
                 )

@@ -1,11 +1,13 @@
 """Conversations: a question addressed to the bot in a server channel is answered in a new
-thread the bot starts, and later messages in that thread are follow-ups read against the
-question before them. A question in a DM is answered in the DM.
+thread the bot starts, and later messages in that thread that ask something are follow-ups
+read against the question before them. A question in a DM is answered in the DM.
 
 What counts as addressed is narrow on purpose, since most messages a server sends are not for
 the bot: the bot's mention written in the text (``<@id>``), or a mention of the role Discord
 manages for the bot. A Discord reply to one of the bot's messages lists the bot in
-``message.mentions`` as well (the reply ping), and "ok thanks" must not open a thread.
+``message.mentions`` as well (the reply ping), and "ok thanks" must not open a thread. In the
+bot's own thread members talk among themselves too, so a message that does not address the
+bot is a follow-up only when it asks something (:func:`asks_something`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from discord.ext import commands
 from bot.community import Rejected
 from bot.discord_format import clip
 from bot.discord_ui import GENERIC_ERROR, NO_PINGS, Send, SlowDown, send_answer
+from index.text import content_words, words
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -31,6 +34,27 @@ THREAD_PERMISSION = "Create Public Threads"
 # What people write; every other type is a notice Discord posts (a pin, a thread renamed to
 # "Aleppo", a member joining) that must not be read as a question.
 _WRITTEN = (discord.MessageType.default, discord.MessageType.reply)
+# Discord markup, which holds no words of a question though ids and emoji names read as words:
+# mentions of members, roles and channels, custom emoji, timestamps, command links; and links,
+# which members share with each other.
+_MARKUP = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::\w)?|/[^<>:]+:\d+)>|https?://\S+")
+_QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # also the full-width and the Arabic marks
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message in a conversation that does not address the bot asks something of
+    the archive: a question ("and readers?", which names nothing itself but points back), or
+    words of which some name something (``content_words``: "Homs too", "casualties in
+    Aleppo").
+
+    A lone word with no question mark is taken for a reaction ("thanks!", "ok", "lol"). The
+    search's notion of a content word knows no chat words, so it counts those too; how many
+    words there are is what sets them apart. Emoji, mentions and links carry no words at all.
+    """
+    text = _MARKUP.sub(" ", text)
+    if any(mark in text for mark in _QUESTION_MARKS):
+        return bool(words(text))
+    return bool(content_words(text)) and len(words(text)) > 1
 
 
 class Conversation(commands.Cog):
@@ -96,32 +120,28 @@ class Conversation(commands.Cog):
 
     def _is_plain_follow_up(self, message: discord.Message) -> bool:
         """A message in a conversation thread that does not mention the bot is a follow-up
-        when it holds text; an image or a sticker with no words is chatter, left alone.
-        Without the Message Content intent such messages arrive empty, or with their text but
-        no mention written when they reply to the bot: then only mentions are follow-ups."""
-        return self.bot.intents.message_content and bool(self._question(message))
+        when it asks something (:func:`asks_something`), from whichever member; one that
+        mentions other members speaks to them. Without the Message Content intent such
+        messages arrive empty, or with their text but no mention written when they reply to
+        the bot: then only mentions are follow-ups."""
+        return (
+            self.bot.intents.message_content
+            and not (message.raw_mentions or message.raw_role_mentions)
+            and asks_something(message.content)
+        )
 
     async def _guarded(self, message: discord.Message, work: object) -> None:
         """Refusals are told; failures are logged with their traceback and told briefly."""
         try:
             await work  # type: ignore[misc]
         except (Rejected, SlowDown) as refusal:
-            await self._reply(message, str(refusal))
+            await _replying_to(message)(content=str(refusal), allowed_mentions=NO_PINGS)
         except Exception:
             log.exception("answering message %s failed", message.id)
             try:
-                await self._reply(message, GENERIC_ERROR)
+                await _replying_to(message)(content=GENERIC_ERROR, allowed_mentions=NO_PINGS)
             except discord.HTTPException:
                 log.exception("could not tell the user about a failure")
-
-    @staticmethod
-    async def _reply(message: discord.Message, text: str) -> None:
-        # The question may be deleted meanwhile: the reply is still sent, without the link.
-        await message.channel.send(
-            text,
-            reference=message.to_reference(fail_if_not_exists=False),
-            allowed_mentions=NO_PINGS,
-        )
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -189,7 +209,8 @@ class Conversation(commands.Cog):
 
 def _replying_to(message: discord.Message) -> Send:
     """A send whose first message replies to ``message``; the rest of a long answer follows
-    it in the channel."""
+    it in the channel. The question may be deleted meanwhile: the reply is still sent,
+    without the link."""
     replied = False
 
     async def send(**options: Any) -> discord.Message:

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.cogs.sources import site_autocomplete
 from bot.community import SEARCH_PAGE_SIZE, CommentMode, check_search_words, filters_from
 from bot.discord_format import search_embed
-from bot.discord_ui import FILTER_OPTIONS, community, send_pages, spoil_comment_hits
+from bot.discord_ui import FILTER_OPTIONS, community, send_pages
 
 if TYPE_CHECKING:
     from bot.discord_app import ArchivistBot
@@ -45,12 +45,11 @@ class Search(commands.Cog):
         await interaction.response.defer(thinking=True)
         # ``filters`` already follow the server's comment setting, read above.
         pages = await service.search_pages(query, filters)
+        spoiler = comments is CommentMode.SPOILER
         embeds = [
-            search_embed(query, hits, n, len(pages), first=n * SEARCH_PAGE_SIZE + 1)
+            search_embed(
+                query, hits, n, len(pages), first=n * SEARCH_PAGE_SIZE + 1, spoiler_comments=spoiler
+            )
             for n, hits in enumerate(pages)
         ]
-        if comments is CommentMode.SPOILER:
-            embeds = [
-                spoil_comment_hits(embed, hits) for embed, hits in zip(embeds, pages, strict=True)
-            ]
         await send_pages(interaction, embeds)

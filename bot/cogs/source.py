@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_format import clip
-from bot.discord_ui import NO_PINGS, community, source_embed_for, tell
+from bot.community import CommentMode
+from bot.discord_format import clip, source_embed
+from bot.discord_ui import NO_PINGS, community, tell
 from bot.engine import NotFound
 
 if TYPE_CHECKING:
@@ -19,8 +20,15 @@ if TYPE_CHECKING:
 async def passage_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """Passage ids starting with what has been typed, then pages whose title contains it."""
-    found = await community(interaction).suggest(current)
+    """Passage ids starting with what has been typed, then pages whose title contains it;
+    only those ``/source`` would show here: where the server excludes comments, articles."""
+    service = community(interaction)
+    found = await service.suggest(current)
+    comments, filters = await service.comment_policy(interaction.guild_id)
+    if comments is CommentMode.EXCLUDE and found:
+        # /source refuses comments here: one look-up keeps what the narrowed filters admit.
+        shown = await service.engine.archive.store.admitted([s.passage_id for s in found], filters)
+        found = [s for s in found if s.passage_id in shown]
     return [app_commands.Choice(name=clip(s.label, 100), value=s.passage_id) for s in found]
 
 
@@ -47,5 +55,6 @@ class Source(commands.Cog):
             await tell(interaction, f"No archived passage has the id `{shown}`.")
             return
         await interaction.response.send_message(
-            embed=source_embed_for(found, comments), allowed_mentions=NO_PINGS
+            embed=source_embed(found, spoiler_comments=comments is CommentMode.SPOILER),
+            allowed_mentions=NO_PINGS,
         )

@@ -21,6 +21,7 @@ from fake_discord import (
 )
 
 from bot.answer import Answer, Quote, render_text
+from bot.cogs.conversation import asks_something
 from bot.community import NO_COMMENTS, CommentMode
 from bot.discord_app import ArchivistBot
 from bot.discord_format import (
@@ -377,6 +378,72 @@ async def test_notices_and_wordless_messages_in_a_conversation_are_left_alone(
         refusal = _posts(fake, thread_id)[-1]
         assert refusal.json["content"] == NOTHING_ASKED
         assert refusal.json["allowed_mentions"]["parse"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("thanks!", False),
+        ("ok", False),
+        ("lol", False),
+        ("👍🙏", False),
+        ("thanks 🙏", False),
+        ("<:pepe:1100000000000000042> <a:dance:7>", False),
+        (f"<@{OTHER_USER_ID}>", False),
+        (f"<@!{OTHER_USER_ID}> <@&1100000000000000555> <#{DEFAULT_CHANNEL_ID}>", False),
+        ("https://example.org/news?id=3", False),
+        ("?!", False),
+        ("what did readers say about that?", True),  # no content word: it points back
+        ("and readers?", True),
+        ("Homs?", True),
+        ("what about Homs？", True),  # full-width question mark
+        ("what about Homs", True),
+        ("casualties in Aleppo", True),
+    ],
+)
+def test_a_message_asks_something_when_it_is_a_question_or_names_something(
+    text: str, asks: bool
+) -> None:
+    assert asks_something(text) is asks
+
+
+async def test_chatter_in_a_conversation_is_left_alone_and_any_members_question_answered(
+    seeded_copy: Path, model: Embedder
+) -> None:
+    async with running_bot(seeded_copy, model) as (fake, bot):
+        thread_id = await _conversation(fake)
+        for content in [
+            "thanks!",
+            "ok",
+            "lol",
+            "👍🙏",
+            "<:pepe:1100000000000000042>",
+            f"<@{OTHER_USER_ID + 1}>",
+            # Mentioning another member speaks to them, whatever the message asks.
+            f"<@{OTHER_USER_ID + 1}> what did readers say about that?",
+        ]:
+            await _handled(fake, bot, _message(fake, content, channel_id=thread_id))
+        assert len(_posts(fake, thread_id)) == 1  # the first answer only
+
+        # Another member's question is a follow-up, read against the question before the
+        # chatter (which was not taken for a question).
+        await _handled(
+            fake,
+            bot,
+            _message(
+                fake,
+                "what did readers say about that?",
+                channel_id=thread_id,
+                author_id=OTHER_USER_ID,
+            ),
+        )
+        follow_up = _posts(fake, thread_id)[1]
+        assert follow_up.json["embeds"][0]["title"] == (
+            "what did readers say about fighting aleppo break?"
+        )
+        # So is a message that names something without a question mark.
+        await _handled(fake, bot, _message(fake, "Aleppo fighting July 2012", channel_id=thread_id))
+        assert len(_posts(fake, thread_id)) == 3
 
 
 async def test_without_message_content_only_mentions_are_follow_ups(

@@ -266,6 +266,31 @@ async def test_exclude_keeps_comments_out_of_search_source_timeline_and_show_sou
     assert embeds or "does not quote" in shown.json["content"]
 
 
+async def test_source_autocomplete_offers_no_comment_where_comments_are_excluded(
+    running,
+) -> None:
+    fake, bot = running
+    comment = await _comment_passage(bot)
+
+    async def offered(typed: str) -> list[str]:
+        typing = await fake.send_autocomplete("source", {"id": typed}, "id")
+        return [c["value"] for c in (await typing.wait_for_callback()).json["data"]["choices"]]
+
+    for mode in ("show", "spoiler"):
+        await _set_comments(fake, mode)
+        assert await offered(comment) == [comment], mode
+    before = await offered("p_")
+    await _set_comments(fake, "exclude")
+    assert await offered(comment) == []  # what /source would refuse is not offered
+    articles = await offered("p_")
+    kinds = await bot.engine.archive.store.passages(before)
+    assert {kinds[p].kind for p in before} == {"article", "comment"}
+    assert articles == [p for p in before if kinds[p].kind == "article"]
+    # Titles still lead to the page's first article passage.
+    [by_title] = await offered("Aleppo Is")
+    assert (await bot.engine.source(by_title))["kind"] == "article"
+
+
 # --- the pager -----------------------------------------------------------------------------------
 
 

@@ -8,12 +8,14 @@ from bot.discord_format import (
     EMBED_TOTAL_LIMIT,
     MAX_EMBEDS_PER_MESSAGE,
     MAX_FIELDS_PER_EMBED,
-    answer_embed,
     answer_embeds,
     answer_messages,
     quote_line,
+    search_embed,
     source_embed,
+    source_messages,
 )
+from index.models import Hit, Passage, PassageKind
 
 
 def _quote(n: int, text: str, **overrides: object) -> Quote:
@@ -41,7 +43,7 @@ def _answer(quotes: list[Quote]) -> Answer:
 
 
 def test_archive_text_is_escaped() -> None:
-    embed = answer_embed(_answer([_quote(1, "@everyone look at **this** and <@&123>")]))
+    [embed] = answer_embeds(_answer([_quote(1, "@everyone look at **this** and <@&123>")]))
     assert "\\*\\*this\\*\\*" in embed.description
     assert "Reader Random \\*guy\\* wrote" in embed.description
     assert embed.fields[0].name == "[1] reader comment by Random \\*guy\\*"
@@ -109,7 +111,7 @@ def test_a_generated_answer_leads_the_first_embed() -> None:
 
 
 def test_unanswered_questions_say_so() -> None:
-    embed = answer_embed(
+    [embed] = answer_embeds(
         Answer("Why?", False, "I found nothing in the archive that answers this question.")
     )
     assert embed.description.startswith("I found nothing")
@@ -134,3 +136,52 @@ def test_source_embed_keeps_the_passage_whole_and_trims_context() -> None:
     assert "**The passage itself.**" in embed.description
     assert len(embed.description) <= DESCRIPTION_LIMIT
     assert embed.url == "https://example.org/a"
+
+
+def _source(kind: str, text: str) -> dict[str, object]:
+    return {
+        "passage_id": "p_1",
+        "document_id": "d_1",
+        "kind": kind,
+        "author": "Random *guy*" if kind == "comment" else None,
+        "text": text,
+        "title": "T",
+        "site": "Site",
+        "url": None,
+        "published": "2016-12-12",
+        "before": ["Before || it."],
+        "after": ["After it."],
+        "before_authors": ["Other"],
+        "after_authors": [None],
+    }
+
+
+def test_spoiler_comments_hide_a_comment_source_whole_and_no_article() -> None:
+    comment, article = _source("comment", "A reader's | view."), _source("article", "Words.")
+    plain = source_embed(comment)
+    hidden = source_embed(comment, spoiler_comments=True)
+    assert hidden.description == f"||{plain.description}||"
+    assert "\\|" in hidden.description  # the text's own marks stay escaped inside
+    assert hidden.fields == plain.fields and hidden.footer.text == plain.footer.text
+    assert source_embed(article, spoiler_comments=True).description == (
+        source_embed(article).description
+    )
+    [[first, second]] = source_messages([comment, article], spoiler_comments=True)
+    assert first.description == hidden.description
+    assert second.description == source_embed(article).description
+
+
+def test_spoiler_comments_hide_a_comment_results_excerpt_only() -> None:
+    def hit(n: int, kind: PassageKind) -> Hit:
+        author = "Random guy" if kind == "comment" else None
+        text = f"Passage {n} | of a {kind}."
+        return Hit(Passage(f"p_{n}", "d_1", kind, n, text, author, "T", "Site", None, None), 1.0)
+
+    hits = [hit(1, "comment"), hit(2, "article")]
+    plain = search_embed("Aleppo", hits, 0, 1, 1)
+    hidden = search_embed("Aleppo", hits, 0, 1, 1, spoiler_comments=True)
+    comment, article = hidden.fields
+    excerpt, rest = plain.fields[0].value.split("\n", 1)
+    assert comment.value == f"||{excerpt}||\n{rest}"  # the id stays readable for /source
+    assert comment.name == plain.fields[0].name
+    assert article.value == plain.fields[1].value
