@@ -311,8 +311,11 @@ class Community:
         matching = [d for d in documents if (d["site"] or "").casefold() == site.casefold()]
         return page(matching, DOCUMENTS_PAGE_SIZE)
 
-    async def suggest(self, typed: str) -> list[Suggestion]:
-        return await self.store.suggest(typed)
+    async def suggest(self, typed: str, *, guild_id: int | None = None) -> list[Suggestion]:
+        """Passages for ``/source``'s autocomplete; articles only where the guild excludes
+        comments, since ``/source`` would refuse a comment there."""
+        _, filters = await self.comment_policy(guild_id)
+        return await self.store.suggest(typed, kind=filters.kind)
 
     async def timeline(
         self, query: str, filters: SearchFilters | None = None, *, guild_id: int | None = None

@@ -201,30 +201,37 @@ class CommunityStore:
         async with self._db.execute(sql, [fts_query(terms), *params]) as cursor:
             return [MonthCount(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 
-    async def suggest(self, typed: str, limit: int = 25) -> list[Suggestion]:
+    async def suggest(
+        self, typed: str, limit: int = 25, kind: PassageKind | None = None
+    ) -> list[Suggestion]:
         """Passages for an id being typed: ids starting with it, then the first passage of each
-        page whose title contains it."""
+        page whose title contains it; only passages of ``kind`` when one is given."""
         typed = typed.strip()
         found: list[Suggestion] = []
+        # kind = NULL admits both kinds, so one statement serves either way.
         async with self._db.execute(
             """
             SELECT p.id, coalesce(d.title, 'untitled page'), p.kind, p.author
             FROM passages p JOIN documents d ON d.id = p.document_id
-            WHERE p.id LIKE ? ESCAPE '\\' ORDER BY p.id LIMIT ?
+            WHERE p.id LIKE ?1 ESCAPE '\\' AND (?2 IS NULL OR p.kind = ?2)
+            ORDER BY p.id LIMIT ?3
             """,
-            (_like_prefix(typed), limit),
+            (_like_prefix(typed), kind, limit),
         ) as cursor:
-            for pid, title, kind, author in await cursor.fetchall():
-                who = f"{author} (comment)" if kind == "comment" and author else kind
+            for pid, title, passage_kind, author in await cursor.fetchall():
+                who = (
+                    f"{author} (comment)" if passage_kind == "comment" and author else passage_kind
+                )
                 found.append(Suggestion(f"{pid} · {who} · {title}", pid))
         if typed and len(found) < limit:
             async with self._db.execute(
                 """
                 SELECT d.title, (SELECT p.id FROM passages p WHERE p.document_id = d.id
+                                   AND (?2 IS NULL OR p.kind = ?2)
                                  ORDER BY p.kind = 'comment', p.position LIMIT 1)
-                FROM documents d WHERE d.title LIKE ? ESCAPE '\\' ORDER BY d.title LIMIT ?
+                FROM documents d WHERE d.title LIKE ?1 ESCAPE '\\' ORDER BY d.title LIMIT ?3
                 """,
-                ("%" + _like_escape(typed) + "%", limit - len(found)),
+                ("%" + _like_escape(typed) + "%", kind, limit - len(found)),
             ) as cursor:
                 found += [Suggestion(title, pid) for title, pid in await cursor.fetchall() if pid]
         return found

@@ -22,13 +22,7 @@ async def passage_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     """Passage ids starting with what has been typed, then pages whose title contains it;
     only those ``/source`` would show here: where the server excludes comments, articles."""
-    service = community(interaction)
-    found = await service.suggest(current)
-    comments, filters = await service.comment_policy(interaction.guild_id)
-    if comments is CommentMode.EXCLUDE and found:
-        # /source refuses comments here: one look-up keeps what the narrowed filters admit.
-        shown = await service.engine.archive.store.admitted([s.passage_id for s in found], filters)
-        found = [s for s in found if s.passage_id in shown]
+    found = await community(interaction).suggest(current, guild_id=interaction.guild_id)
     return [app_commands.Choice(name=clip(s.label, 100), value=s.passage_id) for s in found]
 
 

@@ -121,6 +121,21 @@ async def test_browsing_search_sites_timeline_and_suggestions(community: Communi
     assert by_id and all(s.passage_id.startswith(by_title.passage_id[:5]) for s in by_id)
 
 
+async def test_suggestions_hold_no_comment_where_the_guild_excludes_them(
+    community: Community,
+) -> None:
+    await community.set_comment_mode(7, CommentMode.EXCLUDE)
+    everything = await community.suggest("")
+    articles = await community.suggest("", guild_id=7)
+    assert any("(comment)" in s.label for s in everything)
+    assert articles and all(" · article · " in s.label for s in articles)
+    # The page found by its title is offered by its first article passage.
+    [by_title] = await community.suggest("liberated", guild_id=7)
+    assert (await community.store.suggest(by_title.passage_id, kind="article"))[0].passage_id == (
+        by_title.passage_id
+    )
+
+
 async def test_reindex_paths_stay_inside_the_archive_folder(
     seeded_engine: Engine, tmp_path: Path
 ) -> None:
