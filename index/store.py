@@ -171,6 +171,12 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
+def _documents_join(where: str) -> str:
+    """The join to ``documents`` that ``where`` (from ``_filter_sql``) needs: only when it
+    filters on a document column (site, date), since it costs a lookup per passage."""
+    return " JOIN documents d ON d.id = p.document_id" if "d." in where else ""
+
+
 def simhash_bands(simhash: int) -> list[tuple[int, int]]:
     """The four 16-bit bands of a 64-bit simhash (stored signed, as SQLite integers are)."""
     unsigned = simhash & 0xFFFFFFFFFFFFFFFF
@@ -1006,9 +1012,7 @@ class Store:
         filters): decides between exact and over-fetched search."""
         where, params = _filter_sql(filters)
         limit = "" if cap is None else f" LIMIT {int(cap)}"
-        # the join only when a document column (site, date) is filtered on: it costs a lookup
-        # per passage counted
-        join = " JOIN documents d ON d.id = p.document_id" if "d." in where else ""
+        join = _documents_join(where)
         sql = f"""
             SELECT count(*) FROM (SELECT 1 FROM passages p{join} WHERE 1{where}{limit})
         """
@@ -1032,7 +1036,7 @@ class Store:
     async def sequences_matching(self, filters: SearchFilters) -> list[int]:
         """The ``seq`` of every passage the filter admits (integers only: cheap to carry)."""
         where, params = _filter_sql(filters)
-        join = " JOIN documents d ON d.id = p.document_id" if "d." in where else ""
+        join = _documents_join(where)
         async with self._db.execute(
             f"SELECT p.seq FROM passages p{join} WHERE 1{where}", params
         ) as cursor:
