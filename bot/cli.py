@@ -21,7 +21,7 @@ from bot.community import date_bound
 from bot.engine import Engine, NotFound
 from bot.evals import EVALUATIONS
 from bot.progress import ingest_progress
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings
 from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable, check_device
 from index.models import KINDS, SearchFilters
@@ -520,13 +520,17 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"archivist: {error} (in the environment or .env)", file=sys.stderr)
+        return CANNOT_RUN
     if args.data_dir is not None:
         settings = settings.model_copy(update={"data_dir": args.data_dir})
     if args.command == "ingest" and args.device:
         settings = settings.model_copy(update={"embed_device": args.device})
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

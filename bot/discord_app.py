@@ -121,11 +121,8 @@ def create_bot(settings: Settings, engine: Engine, **client_options: Any) -> Arc
         DISCORD_GATEWAY_URL,
     ):
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
-    shards = (settings.discord_shards or "").strip().lower()
-    if shards == "auto":
+    if settings.discord_shards == "auto":
         return ShardedArchivistBot(engine, settings, **client_options)
-    if shards:
-        raise ValueError(f"DISCORD_SHARDS must be auto or empty, not {settings.discord_shards!r}")
     return ArchivistBot(engine, settings, **client_options)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.embedder import Backend
@@ -35,7 +36,9 @@ class Settings(BaseSettings):
     )
     discord_api_base: str = Field(DISCORD_API_BASE, description="REST base URL (proxies, tests).")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, description="Gateway URL.")
-    log_level: str = Field("INFO", description="Python logging level.")
+    log_level: str = Field(
+        "INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL."
+    )
     archive_dir: Path = Field(
         Path("archive"), description="The folder /reindex ingests (or a sub-path of it)."
     )
@@ -48,7 +51,7 @@ class Settings(BaseSettings):
     )
     ask_cooldown_seconds: float = Field(30.0, gt=0, description="The cooldown's window.")
     ask_max_chars: int = Field(500, ge=1, le=4000, description="Longest question accepted.")
-    discord_shards: str | None = Field(
+    discord_shards: Literal["auto"] | None = Field(
         None, description="auto runs an AutoShardedBot (shard count from Discord); unset: one."
     )
     discord_message_content: bool = Field(
@@ -72,8 +75,26 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
-            return [int(part) for part in value.replace(" ", "").split(",") if part]
+            parts = [part for part in value.replace(" ", "").split(",") if part]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be numeric Discord ids separated by commas")
+            return [int(part) for part in parts]
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        if isinstance(value, str):
+            level = value.strip().upper()
+            if not isinstance(logging.getLevelName(level), int):
+                raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+            return level
+        return value
+
+    @field_validator("discord_shards", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator(
         "discord_token",
@@ -88,3 +109,23 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+
+class SettingsError(ValueError):
+    """A setting's value cannot be used; the message names the variable, as it is written in
+    the environment or ``.env``, with its value and what it must be."""
+
+
+def load_settings() -> Settings:
+    """The settings, or one ``SettingsError`` naming every variable that is wrong: pydantic's
+    own report is a multi-line trace that names fields in lower case."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors():
+            # The secrets (DISCORD_TOKEN, LLM_API_KEY) accept any text, so are never echoed here.
+            name = str(detail["loc"][0]).upper() if detail["loc"] else "a setting"
+            reason = detail["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}={detail['input']!r}: {reason[:1].lower()}{reason[1:]}")
+        raise SettingsError("; ".join(problems)) from None
