@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -121,6 +122,8 @@ def create_bot(settings: Settings, engine: Engine, **client_options: Any) -> Arc
         DISCORD_GATEWAY_URL,
     ):
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    # A text bot: discord.py's warnings that voice needs PyNaCl and davey are noise here.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     if settings.discord_shards == "auto":
         return ShardedArchivistBot(engine, settings, **client_options)
     return ArchivistBot(engine, settings, **client_options)
@@ -152,14 +155,22 @@ def redact_token_in_logs(token: str) -> None:
 
 
 class DiscordRefused(RuntimeError):
-    """Discord would not let the bot in; the message says what to change."""
+    """Discord would not let the bot in, or could not be reached; the message says what to
+    change."""
 
 
 @contextlib.contextmanager
-def refusals_explained() -> Iterator[None]:
-    """Turn Discord's refusals to let the bot in into one sentence saying what to change."""
+def refusals_explained(settings: Settings) -> Iterator[None]:
+    """Turn Discord's refusals to let the bot in, and a Discord that cannot be reached at all
+    at login, into one sentence saying what to change. (Once logged in, discord.py itself
+    reconnects through outages.)"""
     try:
         yield
+    except aiohttp.ClientConnectionError as error:
+        raise DiscordRefused(
+            f"cannot reach Discord at {settings.discord_api_base} ({error}): check the network"
+            " and DISCORD_API_BASE"
+        ) from None
     except discord.LoginFailure:
         raise DiscordRefused("Discord rejected DISCORD_TOKEN: copy the bot's token again") from None
     except discord.PrivilegedIntentsRequired:
@@ -175,7 +186,7 @@ async def run_discord(settings: Settings, engine: Engine) -> None:
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
     redact_token_in_logs(token)
-    with refusals_explained():
+    with refusals_explained(settings):
         async with create_bot(settings, engine) as bot:
             await bot.start(token)
 
@@ -186,7 +197,7 @@ async def sync_commands(settings: Settings, engine: Engine) -> int:
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
     redact_token_in_logs(token)
-    with refusals_explained():
+    with refusals_explained(settings):
         async with create_bot(settings, engine) as bot:
             await bot.login(token)  # runs setup_hook: cogs added, guild commands synced
             synced = await bot.tree.sync()

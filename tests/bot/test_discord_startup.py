@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from pathlib import Path
 
 import discord
@@ -127,4 +128,24 @@ async def test_discord_refusals_become_one_clear_sentence(
         async with await Engine.open(settings, embedder=model) as engine:
             with pytest.raises(DiscordRefused, match=expected) as refused:
                 await asyncio.wait_for(entry(settings, engine), timeout=30)
+    assert TOKEN not in str(refused.value)
+
+
+@pytest.mark.parametrize("entry", [run_discord, sync_commands])
+async def test_an_unreachable_discord_is_one_clear_sentence(
+    seeded_copy: Path, model: Embedder, entry
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/api/v10"
+    settings = settings_for(
+        seeded_copy,
+        discord_token=TOKEN,
+        discord_api_base=base,
+        discord_gateway_url="ws://127.0.0.1:9/",
+    )
+    async with await Engine.open(settings, embedder=model) as engine:
+        with pytest.raises(DiscordRefused, match=f"cannot reach Discord at {base}") as refused:
+            await asyncio.wait_for(entry(settings, engine), timeout=30)
     assert TOKEN not in str(refused.value)
