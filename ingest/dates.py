@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 MONTHS = {
     name: number
@@ -87,9 +89,15 @@ class DateValue:
     problem: str | None = None
 
 
+# The problems that name a value as no day at all, not only as no day these notations read.
+_INVALID = "is not a valid date"
+_YEAR = "is a year, not a day"
+_MONTH_ONLY = "is a month, not a day"
+
+
 def _day_or_problem(year: str, month: str, day: str) -> DateValue:
     found = _safe_date(year, int(month), day)
-    return DateValue(found) if found else DateValue(None, problem="is not a valid date")
+    return DateValue(found) if found else DateValue(None, problem=_INVALID)
 
 
 def read_date_value(value: str) -> DateValue:
@@ -116,15 +124,15 @@ def read_date_value(value: str) -> DateValue:
             day, month = (first, second) if first > 12 else (second, first)
             return _day_or_problem(year, str(month), str(day))
         if first > 12 and second > 12:
-            return DateValue(None, problem="is not a valid date")
+            return DateValue(None, problem=_INVALID)
         return DateValue(None, problem="could be day/month or month/day: not guessed")
     if _YEAR_ALONE.fullmatch(value):
-        return DateValue(None, problem="is a year, not a day")
+        return DateValue(None, problem=_YEAR)
     if _MONTH_ALONE.fullmatch(value):
-        return DateValue(None, problem="is a month, not a day")
+        return DateValue(None, problem=_MONTH_ONLY)
     if _MONTH_FIRST.fullmatch(value) or _DAY_FIRST.fullmatch(value):
         written = first_date(value)
-        return DateValue(written) if written else DateValue(None, problem="is not a valid date")
+        return DateValue(written) if written else DateValue(None, problem=_INVALID)
     found = first_date(value)
     if found:
         return DateValue(found, inferred=True)
@@ -140,3 +148,166 @@ def iso_timestamp(value: str) -> str | None:
     except ValueError:
         return None
     return value
+
+
+# Comment dates on web pages are written for a reader of the page's language ("18. Oktober 2019
+# um 15:05 Uhr", "Le 11 septembre 2018 à 12:57") or relative to the moment it was shown ("2 days
+# ago"). What the notations above read is read by them (the same day a JSONL field would give);
+# dateparser reads the rest, in the page's language.
+# The time of day a comment date ends with, and the word that joins it to the date ("um",
+# "at", "à", "@", ","): only the day is kept, and a theme translated by halves ("22. Juli 2019
+# at 16:25") is then read in one language.
+_TIME_OF_DAY = re.compile(
+    r"[\s,]*(?:(?<=\s)[^\s\d]{1,5}\s*)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[^\s\d]{1,5}){0,2}\s*$"
+)
+# Pages without a ``lang``: the languages most archived pages are in, tried in this order. All
+# of dateparser's 200 would cost a second for each text that is no date at all.
+DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl")
+# Older dates on a comment are a placeholder ("1970-01-01T00:00:00"), not a reader's post.
+EARLIEST_COMMENT = date(1990, 1, 1)
+# A date may be a day past the capture's: the writer's and the archive's clocks may be in
+# different time zones.
+_CLOCK_SLACK = timedelta(days=1)
+# dateparser's precision of a result: coarser than a day ("2 years ago") names no day.
+_DAY_PERIODS = frozenset({"day", "time"})
+_WAYBACK_CAPTURE = re.compile(r"//web\.archive\.org/web/(\d{4})(\d{2})(\d{2})\d*")
+
+
+def wayback_capture(url: str | None) -> date | None:
+    """The capture day a Wayback Machine address names (``/web/20130217080612/…``)."""
+    match = _WAYBACK_CAPTURE.search(url or "")
+    return _safe_date(match.group(1), int(match.group(2)), match.group(3)) if match else None
+
+
+@functools.cache
+def _known_languages() -> frozenset[str]:
+    from dateparser.data.languages_info import language_order
+
+    return frozenset(language_order)
+
+
+_DAY_MONTH_ORDERS = frozenset({"DMY", "MDY"})
+
+
+@functools.cache
+def _date_order(language: str, region: str | None) -> str | None:
+    """ "DMY" or "MDY": whether numeric dates put the day or the month first where ``language``
+    is written in ``region``; without a region, the order all its regions share, else None
+    ("en": the US and Britain differ). Only these two orders matter: year-first dates read the
+    same everywhere."""
+    from dateparser.data.languages_info import language_locale_dict
+    from dateparser.languages.loader import default_loader
+
+    regions = language_locale_dict.get(language, [])
+    if region:
+        # A region dateparser does not list uses the language's own locale, which is that of
+        # its main region (CLDR: "de" is Germany's, "es" Spain's, "pt" Brazil's).
+        locale = f"{language}-{region}" if f"{language}-{region}" in regions else language
+        order = default_loader.get_locale(locale).info.get("date_order")
+        return order if order in _DAY_MONTH_ORDERS else None
+    found = {
+        default_loader.get_locale(name).info.get("date_order") for name in [language, *regions]
+    }
+    found &= _DAY_MONTH_ORDERS
+    return found.pop() if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=64)
+def _parser(languages: tuple[str, ...], order: str | None, base: datetime | None) -> Any:
+    """A dateparser parser for written dates (``base`` None: a day, month and year must all be
+    written) or for relative ones counted back from ``base``. Built once per setting: pages of
+    a site share them. Imported here, not at the top: the bot imports this module without
+    reading any page, and dateparser takes 40 ms to import."""
+    from dateparser.date import DateDataParser
+
+    settings: dict[str, Any] = {"RETURN_AS_TIMEZONE_AWARE": False}
+    if base is None:
+        # Neither a bare number taken as a Unix time nor digits without separators ("2019").
+        settings |= {"PARSERS": ["absolute-time"], "REQUIRE_PARTS": ["day", "month", "year"]}
+    else:
+        settings |= {"PARSERS": ["relative-time"], "RELATIVE_BASE": base}
+    if order:
+        settings["DATE_ORDER"] = order
+    # The given order, and no memory of the last page's language: the same text reads the
+    # same whichever page came before it.
+    return DateDataParser(
+        languages=list(languages),
+        try_previous_locales=False,
+        use_given_order=True,
+        settings=settings,
+    )
+
+
+def _parsed_day(parser: Any, text: str) -> date | None:
+    found = parser.get_date_data(text)
+    if found.date_obj is None or found.period not in _DAY_PERIODS:
+        return None
+    return found.date_obj.date()
+
+
+@dataclass(frozen=True, slots=True)
+class PageDates:
+    """How to read the dates written on one page: its languages, the order its numeric dates
+    put day and month in (None: unknown), and the day it was captured, which relative dates
+    count back from and no date can be after."""
+
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    order: str | None = None
+    captured: date | None = None
+
+    @classmethod
+    def for_page(cls, lang: str | None, captured: date | None = None) -> PageDates:
+        """From the page's language tag (``<html lang="de-DE">``), English added after the
+        page's own (themes often leave their date words untranslated)."""
+        parts = re.split(r"[-_]", (lang or "").strip())
+        language = parts[0].lower()
+        if language not in _known_languages():
+            return cls(captured=captured)
+        region = parts[1].upper() if len(parts) > 1 and parts[1] else None
+        languages = (language,) if language == "en" else (language, "en")
+        return cls(languages, _date_order(language, region), captured)
+
+    def _latest(self) -> date:
+        # Without a capture day, today bounds what a saved page can show; relative dates are
+        # still never counted from it.
+        return (self.captured or date.today()) + _CLOCK_SLACK
+
+    def _plausible(self, day: date | None) -> date | None:
+        return day if day is not None and EARLIEST_COMMENT <= day <= self._latest() else None
+
+    def _written(self, text: str) -> date | None:
+        """A written date read with dateparser. When the page's order is unknown, both orders
+        are tried and a date they read differently ("03/04/19") is left unread."""
+        if self.order:
+            return _parsed_day(_parser(self.languages, self.order, None), text)
+        days = {_parsed_day(_parser(self.languages, o, None), text) for o in ("DMY", "MDY")}
+        days.discard(None)
+        return days.pop() if len(days) == 1 else None
+
+    def comment_date(self, value: str) -> str | None:
+        """A comment's date stored the way JSONL comment dates are (``jsonl._Line``): an ISO
+        value as written, another notation as its ISO day, else None. Relative dates ("2 days
+        ago", "gestern") count back from the capture day, and stay None without one; a date
+        before 1990 or after the capture (or today) is None too."""
+        value = value.strip()
+        if not value:
+            return None
+        if iso := iso_timestamp(value):
+            return iso if self._plausible(datetime.fromisoformat(iso).date()) else None
+        read = read_date_value(value)
+        if read.day is not None:
+            day = read.day
+        elif read.problem in (_INVALID, _YEAR, _MONTH_ONLY):
+            return None
+        else:
+            # Left by the notations above: other languages, two-digit years, day/month
+            # orders only the page's language can tell, relative dates.
+            text = _TIME_OF_DAY.sub("", value) or value
+            day = self._written(text)
+            if day is None and self.captured is not None:
+                # Readers know the capture's day, not its hour: noon is at most half a day
+                # off for "5 hours ago".
+                base = datetime.combine(self.captured, time(12))
+                day = _parsed_day(_parser(self.languages, None, base), text)
+        day = self._plausible(day)
+        return day.isoformat() if day else None

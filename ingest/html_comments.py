@@ -5,14 +5,20 @@ comments and no author. The widgets most news sites use mark each comment up in 
 so where one of them is present its comments come out one by one, each with its author, its
 date and the comment it answers (nesting in the markup). Where none is, the caller falls back
 to trafilatura's text.
+
+A date is kept as ISO (``ingest.dates.PageDates.comment_date``), never as the page wrote it:
+each place a comment system may put it is tried until one reads as a date, since themes fill
+the same slots with "Reply" links and commenters' names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from lxml.html import HtmlElement
 
+from ingest.dates import PageDates
 from ingest.metadata import clean_text
 from ingest.page import PageComment
 
@@ -30,7 +36,7 @@ class CommentMarkup:
     item: str
     author: tuple[str, ...]  # each field: XPaths tried in order, the first that matches wins
     text: tuple[str, ...]
-    date: tuple[str, ...]
+    date: tuple[str, ...]  # here the first match that reads as a date wins
 
 
 MARKUPS: tuple[CommentMarkup, ...] = (
@@ -58,7 +64,15 @@ MARKUPS: tuple[CommentMarkup, ...] = (
             ".//*[contains(@class, 'comment-content') or contains(@class, 'comment-text')]",
             ".//*[contains(@class, 'comment-body')]",
         ),
-        date=(".//time/@datetime", ".//*[contains(@class, 'comment-meta')]//a"),
+        date=(
+            ".//time/@datetime",
+            ".//abbr/@title",
+            ".//*[@property='schema:dateCreated']/@content",
+            ".//*[contains(@class, 'comment-date') or contains(@class, 'comment_date')"
+            " or contains(@class, 'comment-time') or contains(@class, 'datetime')]",
+            # Themes put the date in the meta line's link, its own text or a <small>.
+            ".//*[contains(@class, 'comment-meta')]//text()",
+        ),
     ),
     CommentMarkup(
         "disqus",
@@ -92,10 +106,10 @@ def _owner(node: HtmlElement, items: dict[HtmlElement, int]) -> int | None:
     return None
 
 
-def _first_own(
+def _own(
     item: HtmlElement, xpaths: tuple[str, ...], index: int, items: dict[HtmlElement, int]
-) -> object | None:
-    """The first match under ``item`` that belongs to it, not to a nested reply."""
+) -> Iterator[object]:
+    """The matches under ``item`` that belong to it, not to a nested reply, in XPath order."""
     for xpath in xpaths:
         for match in item.xpath(xpath):
             node = match.getparent() if isinstance(match, str) else match
@@ -103,8 +117,13 @@ def _first_own(
                 continue
             owner = index if node is item else _owner(node, items)
             if owner == index:
-                return match
-    return None
+                yield match
+
+
+def _first_own(
+    item: HtmlElement, xpaths: tuple[str, ...], index: int, items: dict[HtmlElement, int]
+) -> object | None:
+    return next(_own(item, xpaths, index, items), None)
 
 
 def _paragraphs(node: HtmlElement) -> str:
@@ -121,10 +140,12 @@ def _value(match: object | None) -> str | None:
     return text or None
 
 
-def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[PageComment]:
+def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[tuple[PageComment, list[str]]]:
+    """The comments ``markup`` finds, each with the values its date slots hold, unread: only
+    the dates of the comment system that wins are read."""
     found = tree.xpath(markup.item)
     items = {node: position for position, node in enumerate(found)}
-    comments: list[PageComment] = []
+    comments: list[tuple[PageComment, list[str]]] = []
     kept: dict[int, int] = {}  # item position -> comment position
     for index, item in enumerate(found):
         text_node = _first_own(item, markup.text, index, items)
@@ -136,22 +157,27 @@ def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[PageComment]:
             author = None
         parent_item = _owner(item, items)
         kept[index] = len(comments)
-        comments.append(
-            PageComment(
-                text=text,
-                author=author,
-                published=_value(_first_own(item, markup.date, index, items)),
-                parent=kept.get(parent_item) if parent_item is not None else None,
-            )
+        comment = PageComment(
+            text=text,
+            author=author,
+            parent=kept.get(parent_item) if parent_item is not None else None,
         )
+        written = [v for match in _own(item, markup.date, index, items) if (v := _value(match))]
+        comments.append((comment, written))
     return comments
 
 
-def structured_comments(tree: HtmlElement) -> list[PageComment]:
-    """The comments of the comment system that finds the most on this page (none: [])."""
-    best: list[PageComment] = []
+def structured_comments(tree: HtmlElement, dates: PageDates | None = None) -> list[PageComment]:
+    """The comments of the comment system that finds the most on this page (none: []), each
+    dated by the first of its date values that ``dates`` reads (by default: no language, order
+    or capture day known)."""
+    dates = dates or PageDates()
+    best: list[tuple[PageComment, list[str]]] = []
     for markup in MARKUPS:
         comments = _extract(tree, markup)
         if len(comments) > len(best):
             best = comments
-    return best
+    return [
+        replace(comment, published=next(filter(None, map(dates.comment_date, values)), None))
+        for comment, values in best
+    ]

@@ -5,6 +5,8 @@ trafilatura finds the main text, the date (htmldate) and the comment section; it
 comment section from the main text itself. Comments are then read from the markup of the
 comment system when one is recognised (authors, dates, replies), else from trafilatura's comment
 text. Headline and authors are re-picked from the page's metadata (``ingest.metadata``).
+Comment dates are read in the page's language (``<html lang>``) and stored as ISO, relative
+ones ("2 days ago") counted from the capture day when one is known (``ingest.dates``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import trafilatura
 from lxml.etree import _Element
 from trafilatura.utils import load_html
 
+from ingest.dates import PageDates, wayback_capture
 from ingest.html_comments import structured_comments
 from ingest.metadata import clean_text, pick_authors, pick_title
 from ingest.page import Page, PageComment, UnreadableFile
@@ -45,6 +48,18 @@ def _parse_date(value: str | None) -> date | None:
         return date.fromisoformat(value[:10]) if value else None
     except ValueError:
         return None
+
+
+def _language(tree: _Element) -> str | None:
+    """The page's declared language tag ("de-DE"): ``lang`` on its root, else a
+    Content-Language meta element."""
+    declared = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if declared:
+        return declared
+    meta = tree.xpath(
+        "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"
+    )
+    return str(meta[0]) if meta else None
 
 
 def _site_name(sitename: str | None, url: str | None) -> str | None:
@@ -109,8 +124,8 @@ def parse_html(
     tree = load_html(data)
     if tree is None:
         raise UnreadableFile("not an HTML page")
-    # trafilatura prunes the tree it is given, so the comment markup is read from a copy first.
-    comments = structured_comments(tree)
+    # trafilatura prunes the tree it is given, so it gets a copy: the comment markup is read
+    # from ``tree``.
     extracted = trafilatura.bare_extraction(
         load_html(data),
         url=url,
@@ -122,6 +137,10 @@ def parse_html(
     if extracted is None:
         raise UnreadableFile("no article text found")
     page_url = extracted.url or url
+    # The day the page was captured, not published: relative comment dates count back from
+    # the day the page was shown, and comments are written after the article.
+    capture = captured or wayback_capture(page_url)
+    comments = structured_comments(tree, PageDates.for_page(_language(tree), capture))
     site = _site_name(extracted.sitename, page_url)
     # trafilatura already keeps its own comment text out of the body; comments found in the
     # markup may have slipped into it when trafilatura did not see the comment section.

@@ -84,3 +84,67 @@ def test_list_bullets_go_but_a_paragraph_keeps_its_own_leading_dash() -> None:
         "- a dash inside an item",
         "Fishing boats were the first to return, followed by the ferry in the afternoon.",
     ]
+
+
+WPDISCUZ_DE = ROOT / "tests" / "fixtures" / "wpdiscuz_comments_de.html"
+WORDPRESS_EN_GB = ROOT / "tests" / "fixtures" / "wordpress_comment_dates_en_gb.html"
+
+
+def test_wpdiscuz_comment_dates_in_german_are_stored_as_iso() -> None:
+    page = next(HtmlReader().read(WPDISCUZ_DE))
+    assert [(c.author, c.published, c.parent) for c in page.comments] == [
+        ("Seemann Kalle", "2019-10-18", None),  # the date in the title, not "vor 2 Jahren"
+        ("Hafenwächterin", "2019-10-19", 0),
+        # "vor 3 Tagen" counts from the day the page was shown, which a saved file does not
+        # say; its publication day is no stand-in (comments come after the article).
+        ("M. Reyes", None, None),
+        ("Anna", None, None),  # "Antworten" is no date
+    ]
+
+
+def test_relative_comment_dates_count_back_from_the_capture_day() -> None:
+    page = parse_html(WPDISCUZ_DE.read_bytes(), "page.html", captured=date(2020, 4, 20))
+    assert [c.published for c in page.comments] == ["2019-10-18", "2019-10-19", "2020-04-17", None]
+
+
+def test_wordpress_comment_dates_skip_reply_links_and_follow_the_page_locale() -> None:
+    page = next(HtmlReader().read(WORDPRESS_EN_GB))
+    # en-GB writes the day first: 03/04/2020 is the 3rd of April.
+    assert [(c.author, c.published) for c in page.comments] == [
+        ("Pat", "2020-04-14"),
+        ("Sam", "2020-04-03"),
+        ("Lee", None),  # "2 days ago", and no capture day
+    ]
+    us = WORDPRESS_EN_GB.read_bytes().replace(b'lang="en-GB"', b'lang="en-US"')
+    assert parse_html(us, "us.html").comments[1].published == "2020-03-04"
+    anywhere = WORDPRESS_EN_GB.read_bytes().replace(b'lang="en-GB"', b'lang="en"')
+    assert parse_html(anywhere, "en.html").comments[1].published is None
+
+
+def test_a_wayback_capture_dates_relative_comments() -> None:
+    data = WORDPRESS_EN_GB.read_bytes().replace(
+        b"https://kitchen-notes.example/olive-bread",
+        b"https://web.archive.org/web/20200420101229/https://kitchen-notes.example/olive-bread",
+    )
+    assert parse_html(data, "saved.html").comments[2].published == "2020-04-18"
+
+
+def test_comment_dates_read_in_a_content_language_from_meta() -> None:
+    comments = "".join(
+        f'<li class="comment" id="comment-{n}"><div class="comment-meta"><a href="#">{when}</a>'
+        f'</div><div class="comment-content"><p>{text}</p></div></li>'
+        for n, when, text in [
+            (1, "Le 11 septembre 2018 à 12:57", "Très bon article, merci."),
+            (2, "Répondre", "Je ne suis pas d'accord avec la conclusion."),
+        ]
+    )
+    article = "".join(
+        f"<p>Le port a rouvert lundi après trois mois de travaux sur la digue, phrase {n}.</p>"
+        for n in range(4)
+    )
+    html = (
+        '<html><head><meta http-equiv="Content-Language" content="fr"><title>Port</title></head>'
+        f'<body><article>{article}</article><ol class="commentlist">{comments}</ol></body></html>'
+    )
+    page = parse_html(html.encode(), "page.html")
+    assert [c.published for c in page.comments] == ["2018-09-11", None]
