@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
@@ -25,7 +27,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable, check_device
 from index.models import KINDS, SearchFilters
-from index.store import UnusableArchive
+from index.store import UnusableArchive, nocase
+from index.text import without_surrogates
 from index.vectors import VectorStoreUnavailable
 from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
 
@@ -69,6 +72,24 @@ def _date_bound(end: bool) -> Callable[[str], date]:
             raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
+
+
+async def check_site(engine: Engine, filters: SearchFilters) -> None:
+    """A ``--site`` that names no archived site is an error saying which ones there are: a
+    filter on it would only find nothing, silently."""
+    if filters.site is None:
+        return
+    sites = await engine.archive.store.sites()
+    if nocase(filters.site) in {nocase(site) for site in sites}:
+        return
+    # A web address ("californiaglobe.com") is a likely slip for the name ("California Globe").
+    keys = {re.sub(r"\W+", "", site).casefold(): site for site in sites}
+    typed = re.sub(r"\W+", "", filters.site.removeprefix("www.")).casefold()
+    close = difflib.get_close_matches(typed, keys, n=1, cutoff=0.75)
+    hint = f"; did you mean {keys[close[0]]!r}?" if close else ""
+    raise CommandError(
+        f"no site named {filters.site!r} is archived{hint} (`archivist sources` lists them)"
+    )
 
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
@@ -233,6 +254,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         questions = [args.question]
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
+        await check_site(engine, filters)
         await warn_missing_vectors(engine)
         for question in questions:
             answer = await engine.ask(question, filters, args.k)
@@ -248,6 +270,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("the query is empty")
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
+        await check_site(engine, filters)
         await warn_missing_vectors(engine)
         hits = await engine.search(args.query, filters, args.k)
     rows = [
@@ -264,6 +287,12 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     ]
     if args.json:
         _print_json({"query": args.query, "results": rows})
+    elif not rows:
+        print(
+            f"no passage matches {args.query!r}"
+            + (" with these filters" if not filters.is_empty() else ""),
+            file=sys.stderr,
+        )
     for row in [] if args.json else rows:
         who = render.kind_label(row["kind"], row["author"])
         print(f"{row['passage_id']}  {who}  {row['title'] or ''}\n  {row['text'][:300]}\n")
@@ -313,10 +342,18 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import chat
 
     async with await Engine.open(settings) as engine:
-        if args.ingest_if_empty and not (await engine.stats())["documents"]:
+        empty = not (await engine.stats())["documents"]
+        if args.ingest_if_empty and empty:
             print(f"The archive is empty: ingesting {args.ingest_if_empty}", file=sys.stderr)
             # stdout is the chat's: the report goes with the other notices.
             await run_ingest(engine, [args.ingest_if_empty], out=sys.stderr)
+            empty = not (await engine.stats())["documents"]
+        if empty:
+            print(
+                f"The archive at {settings.data_dir} is empty: every question will find nothing"
+                " until pages are added with `archivist ingest PATH`.",
+                file=sys.stderr,
+            )
         await warn_missing_vectors(engine)
         if settings.discord_token is not None:
             from bot.discord_app import DiscordRefused, run_discord
@@ -394,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     as_json.add_argument("--json", action="store_true", help="print JSON")
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--kind", choices=KINDS, help="only article text or only comments")
-    filters.add_argument("--site", help="only pages of this site")
+    filters.add_argument("--site", help="only pages of this site", type=without_surrogates)
     filters.add_argument("--since", type=_date_bound(end=False), help="published on or after")
     filters.add_argument("--until", type=_date_bound(end=True), help="published on or before")
 
@@ -423,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask", parents=[common, as_json, filters], help="answer a question with quotes"
     )
-    ask.add_argument("question", nargs="?", metavar="QUESTION")
+    ask.add_argument("question", nargs="?", metavar="QUESTION", type=without_surrogates)
     ask.add_argument("--batch", type=Path, metavar="FILE", help="one question per line (- = stdin)")
     ask.add_argument("--k", type=_positive, default=8, help="passages to quote from (default 8)")
     ask.set_defaults(handler=cmd_ask, archive="reads", embeds=True)
@@ -431,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser(
         "search", parents=[common, as_json, filters], help="the passages that match a query"
     )
-    search.add_argument("query", metavar="QUERY")
+    search.add_argument("query", metavar="QUERY", type=without_surrogates)
     search.add_argument("--k", type=_positive, default=10, help="how many passages (default 10)")
     search.set_defaults(handler=cmd_search, archive="reads", embeds=True)
 

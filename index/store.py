@@ -96,7 +96,7 @@ def fts_query(terms: Iterable[str]) -> str:
     return f"{{text author title}} : ({quoted})"
 
 
-def _nocase(text: str) -> str:
+def nocase(text: str) -> str:
     """What SQLite's ``lower()`` and COLLATE NOCASE do: fold ASCII letters only."""
     return "".join(c.lower() if c.isascii() else c for c in text)
 
@@ -110,9 +110,9 @@ def facet_query(filters: SearchFilters, dated: tuple[date, date] | None = None) 
     if filters.kind:
         groups.append([f"kind{filters.kind}"])
     if filters.site:
-        groups.append(["s" + _nocase(filters.site).encode().hex()])
+        groups.append(["s" + nocase(filters.site).encode().hex()])
     if filters.author:
-        groups.append(["a" + _nocase(filters.author).encode().hex()])
+        groups.append(["a" + nocase(filters.author).encode().hex()])
     if filters.since or filters.until:
         if dated is None:
             return None
@@ -566,6 +566,13 @@ class Store:
             "article_passages": row[2],
             "comment_passages": row[3],
         }
+
+    async def sites(self) -> list[str]:
+        """Every site name pages are archived under, in order."""
+        async with self._db.execute(
+            "SELECT DISTINCT site FROM documents WHERE site IS NOT NULL ORDER BY site"
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
 
     async def authors(self) -> list[str]:
         """Every named commenter or article author, longest first (so longer names match first)."""

@@ -158,3 +158,14 @@ def is_content(token: str) -> bool:
 def content_words(text: str) -> list[str]:
     """Folded tokens of ``text`` that carry meaning (no stopwords), in order, without repeats."""
     return list(dict.fromkeys(token for token in words(text) if is_content(token)))
+
+
+# A lone UTF-16 surrogate is no character: text holding one cannot be encoded, so SQLite, the
+# tokenizer and the model fail on it. Python hands undecodable bytes of a terminal's input or
+# argv over as such surrogates (surrogateescape), e.g. Latin-1 text pasted into a UTF-8 shell.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, the replacement character."""
+    return _LONE_SURROGATE.sub("\ufffd", text)

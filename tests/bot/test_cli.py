@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import shutil
@@ -193,19 +194,61 @@ def test_run_ingests_the_sample_and_answers_piped_questions(tmp_path: Path) -> N
     """What `make run` does on a fresh machine, offline and without a token."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HF_"))}
     env |= {"HF_HUB_OFFLINE": "1", "DATA_DIR": str(tmp_path / "data")}
+    question = b"When did fighting in Aleppo break out?"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "run", "--ingest-if-empty", str(ROOT / "samples")],
-        input="When did fighting in Aleppo break out?\n",
+        # A line holding bytes that are not UTF-8 (Latin-1 pasted in) is answered too.
+        input=question + b" \xff\n" + question + b"\n",
         capture_output=True,
-        text=True,
         cwd=tmp_path,  # no .env here
         env=env | {"PYTHONPATH": str(ROOT)},
         timeout=300,
         check=True,
     )
-    assert f"The article reported: “{ALEPPO}” [1]" in result.stdout
-    assert "Aleppo Is Liberated By Govt Forces!" in result.stdout  # the source line
-    assert "DISCORD_TOKEN is not set" in result.stderr
+    stdout, stderr = result.stdout.decode(), result.stderr.decode()
+    assert stdout.count(f"The article reported: “{ALEPPO}” [1]") == 2
+    assert "Aleppo Is Liberated By Govt Forces!" in stdout  # the source line
+    assert "DISCORD_TOKEN is not set" in stderr and "is empty: every question" not in stderr
+
+
+def test_run_on_an_empty_archive_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("EMBED_MODEL", "hash")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Who liberated Aleppo?\n"))
+    assert main(["run", "--data-dir", str(tmp_path / "mistyped")]) == 0
+    captured = capsys.readouterr()
+    assert f"The archive at {tmp_path / 'mistyped'} is empty" in captured.err
+    assert "I found nothing" in captured.out
+
+
+def test_the_console_leaves_at_once_when_interrupted_while_waiting_for_a_line() -> None:
+    """Ctrl-C at the prompt: the line being read must not keep the program alive (a read in
+    asyncio's default executor did, until Enter was pressed)."""
+    script = """
+import asyncio, os, sys
+from bot.console import chat
+
+async def main():
+    read_end, _ = os.pipe()  # a terminal nobody types into
+    task = asyncio.create_task(chat(None, os.fdopen(read_end), sys.stdout))
+    await asyncio.sleep(0.3)
+    task.cancel()  # what asyncio.run does on Ctrl-C
+    await asyncio.gather(task, return_exceptions=True)
+
+asyncio.run(main())
+print("left")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.stdout.strip() == "left", result.stderr
 
 
 def test_the_report_goes_to_stdout_and_warnings_to_stderr(
@@ -311,3 +354,17 @@ def test_missing_vectors_are_announced_and_keyword_search_still_answers(
     assert (stats["passages"], stats["vectors"]) == (32, 32)
     run_json(capsys, "search", "Aleppo", "--json", "--data-dir", str(seeded_copy))
     assert "no vector" not in capsys.readouterr().err
+
+
+def test_a_site_not_archived_is_named_with_the_closest_one(
+    seeded_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(seeded_dir)]
+    assert main(["ask", "Aleppo", "--site", "southfront.com", *data]) == 2
+    assert "no site named 'southfront.com' is archived; did you mean 'SouthFront'?" in (
+        capsys.readouterr().err
+    )
+    assert main(["search", "Aleppo", "--site", "Nope", *data]) == 2
+    assert "did you mean" not in capsys.readouterr().err
+    assert main(["search", "Aleppo", "--site", "SOUTHFRONT", "--json", *data]) == 0
+    assert json.loads(capsys.readouterr().out)["results"]
