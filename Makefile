@@ -57,8 +57,8 @@ eval-qa: $(STAMP)
 
 ## Archive scale in one table: ingest of 10,000 passages against the raw model rate, ask latency
 ## at 100,000 passages (builds that archive once under build/bench), disk per 100k, peak RSS.
-## BENCH_ARGS="--json", "--ingest-passages N", "--device cuda"; `python -m bench ask` for the
-## latency rows alone.
+## BENCH_ARGS="--json", "--passages N", "--latency-passages N", "--device cuda"; `python -m bench
+## ask` for the latency rows alone.
 bench: $(STAMP)
 	$(PY) -m bench scale $(BENCH_ARGS)
 

@@ -19,9 +19,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run: {sorted(BENCHMARKS)}")
     parser.add_argument("--eval", type=Path, default=Path("../shared/eval"), help="shared data")
-    parser.add_argument("--passages", type=int, default=100_000, help="ask latency archive size")
+    # The same flags as `archivist bench`, so README examples work with either.
+    parser.add_argument("--passages", type=int, default=10_000, help="scale: passages to ingest")
     parser.add_argument(
-        "--ingest-passages", type=int, default=10_000, help="passages the scale bench ingests"
+        "--latency-passages", type=int, default=100_000, help="archive size for ask latency"
     )
     parser.add_argument("--device", help="embedding device (cpu, cuda); default: automatic")
     parser.add_argument("--json", action="store_true", help="scale: the figures as JSON")

@@ -2,12 +2,12 @@
 
 Embedding 100k passages and their sentences would take hours on two cores, so the archive is
 made from a smaller real set: the XQuAD-en paragraphs and the news distractors of
-``eval qa`` (built, embedded for real, by that evaluation's cache). Each real passage is
-repeated until the archive holds ``--passages``; every copy rotates its sentence order (the same
+``eval qa`` (built, embedded for real, by that evaluation's cache). Each real passage is repeated
+until the archive holds ``--latency-passages``; every copy rotates its sentence order (the same
 words, so FTS5 posting lists grow as they would) and gets its passage and sentence vectors with
 small Gaussian noise (sigma 0.01 per dimension, then renormalised). Copies are spread over 12
-sites, 2010-2024 publication dates, and half of them are reader comments by 400 named readers,
-so the filters below select realistic shares.
+sites, 2010-2024 publication dates, and half of them are reader comments by 400 named readers, so
+the filters below select realistic shares.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 async def latency_rows(
     args: argparse.Namespace,
 ) -> tuple[Path, int, list[tuple[str, int, float, float, list[float]]]] | None:
-    """Build (once) the ``--passages`` archive and ask through the engine: the archive's
+    """Build (once) the ``--latency-passages`` archive and ask through the engine: the archive's
     directory, its passage count, and per row (name, n, p50, p95, latencies). None when the
     shared eval data is absent."""
     squad = args.eval / "qa" / "xquad.en.json"
@@ -158,14 +158,14 @@ async def latency_rows(
     real_dir = CACHE / f"{cache_key(squad, folders, settings)}-full"
     await build_archive(real_dir, distractors + pages, settings)
     # named by the schema version: an archive of an older layout is built again
-    data_dir = args.cache / f"archive-{args.passages}-m{len(MIGRATIONS)}"
+    data_dir = args.cache / f"archive-{args.latency_passages}-m{len(MIGRATIONS)}"
     if not (data_dir / "complete").exists():
         real = _real_set(real_dir)
         print(
-            f"building a {args.passages}-passage archive from {len(real)} real passages",
+            f"building a {args.latency_passages}-passage archive from {len(real)} real passages",
             file=sys.stderr,
         )
-        await build(data_dir, real, args.passages)
+        await build(data_dir, real, args.latency_passages)
 
     sample = [q.text for q in questions[:: max(1, len(questions) // args.questions)]][
         : args.questions

@@ -1,14 +1,14 @@
 """Archive-scale figures in one table (``make bench``, ``archivist bench``).
 
-Ingests ``--ingest-passages`` passages (default 10,000) of realistic text through the real
+Ingests ``--passages`` passages (default 10,000) of realistic text through the real
 pipeline: news-like pages with reader comments from a deterministic generator, plus the eval
 pages (XQuAD-en paragraphs and the news distractors) when ``../shared/eval`` is present. It
 prints ingest passages/s split into parse, embed and write (busy seconds per stage: they
 overlap, since the model runs beside the rest), the raw model throughput on a sample of the
 same passages measured in the same run (before and after the ingest, averaged, so load drift
 on a shared machine cancels), their ratio, disk per 100k passages, peak RSS, and the ask
-latency rows of ``bench/ask_latency.py`` at ``--passages`` (100,000; built from the eval set's
-real vectors, perturbed: see there). ``--json`` prints the figures as one object.
+latency rows of ``bench/ask_latency.py`` at ``--latency-passages`` (100,000; built from the
+eval set's real vectors, perturbed: see there). ``--json`` prints the figures as one object.
 """
 
 from __future__ import annotations
@@ -200,10 +200,10 @@ async def measure_ingest(args: argparse.Namespace) -> dict[str, Any]:
     from index.embedder import load_embedder
     from ingest.pipeline import ingest_paths
 
-    corpus = args.cache / f"corpus-{args.ingest_passages}" / "pages.jsonl"
+    corpus = args.cache / f"corpus-{args.passages}" / "pages.jsonl"
     if not corpus.exists():
-        write_corpus(corpus, args.ingest_passages, args.eval)
-    data_dir = args.cache / f"ingest-{args.ingest_passages}"
+        write_corpus(corpus, args.passages, args.eval)
+    data_dir = args.cache / f"ingest-{args.passages}"
     shutil.rmtree(data_dir, ignore_errors=True)
     embedder = load_embedder("all-MiniLM-L6-v2", args.device)
     # The same passages the ingest embeds, sampled evenly, for the raw model rate.

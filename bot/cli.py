@@ -411,8 +411,8 @@ async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     await scale.scale(
         argparse.Namespace(
             eval=args.eval,
-            passages=args.latency_passages,
-            ingest_passages=args.passages,
+            passages=args.passages,
+            latency_passages=args.latency_passages,
             questions=args.questions,
             cache=args.cache,
             device=args.device,
