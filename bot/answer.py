@@ -205,6 +205,9 @@ class Quote:
     start: int
     end: int
     score: float
+    # Whether ``published`` was read from the page's text, the page stating no date of its own
+    # (set by the engine, which knows the page): shown as such, never as the outlet's date.
+    published_inferred: bool = False
 
     @property
     def attribution(self) -> str:
@@ -227,6 +230,9 @@ class Answer:
     # Whether ``text`` was written by the optional generator (bot/generator.py) rather than
     # composed here; the quotes are the extractive ones either way.
     generated: bool = False
+    # The words naming the period the question asked about ("in 2015") when nothing published
+    # then answered and the quotes come from the whole archive instead; None otherwise.
+    unmatched_period: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

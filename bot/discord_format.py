@@ -22,7 +22,7 @@ import discord
 from bot.answer import Answer, Quote
 from bot.generator import SENTENCE_END
 from bot.reindex import Progress
-from bot.render import kind_label
+from bot.render import kind_label, period_note, published_label, quote_numbers
 from index.community import SiteSummary
 from index.models import Hit
 from ingest.pipeline import IngestReport
@@ -280,7 +280,8 @@ def source_value(quote: Quote) -> str:
     """A quote's source field: the page's title (linked when it can be), site, date and the
     passage id, within a field's 1024 characters however long the stored values are."""
     code = f"\n`{quote.passage_id}`"
-    rest = _values((quote.site, SITE_LIMIT), (quote.published, PUBLISHED_LIMIT))
+    published = published_label(quote.published, quote.published_inferred)
+    rest = _values((quote.site, SITE_LIMIT), (published, PUBLISHED_LIMIT))
     room = FIELD_VALUE_LIMIT - len(code) - sum(len(part) + 3 for part in rest)
     return " · ".join([_titled_link(quote.title, quote.url, room), *rest]) + code
 
@@ -344,19 +345,27 @@ def _generated_summary(answer: Answer, spoiler_comments: bool) -> str:
 
 def answer_embeds(answer: Answer, spoiler_comments: bool = False) -> list[discord.Embed]:
     """The answer as embeds, each within Discord's limits: numbered quotes in the description
-    and one source field per quote. A quote that does not fit goes whole into the next embed;
-    only a single quote longer than a whole description (which passages are far too short to
-    hold) is split, at spaces, across embeds.
+    and one source field per quoted passage (led by a line saying so when the period the
+    question named held no answer and the quotes are from the whole archive). A quote that
+    does not fit goes whole into the next embed; only a single quote longer than a whole
+    description (which passages are far too short to hold) is split, at spaces, across embeds.
     """
     title = fit(answer.question, TITLE_LIMIT)
     if not answer.answered:
         return [discord.Embed(title=title, description=answer.text, colour=COLOUR)]
     room = DESCRIPTION_LIMIT - 20
-    # Each unit is one quote: its description text(s) and its source field.
+    # Each unit is one quote: its description text(s) and, for the first quote from its
+    # passage, the passage's source field, named with the numbers of all its quotes.
     embeds: list[discord.Embed] = []
+    note = period_note(answer)
+    lead = [f"*{escape_text(note)}*" if note else "", _generated_summary(answer, spoiler_comments)]
     current = discord.Embed(
-        title=title, colour=COLOUR, description=_generated_summary(answer, spoiler_comments)
+        title=title, colour=COLOUR, description="\n\n".join(part for part in lead if part)
     )
+    numbers: dict[str, list[int]] = {}
+    for quote in answer.quotes:
+        numbers.setdefault(quote.passage_id, []).append(quote.n)
+    cited: set[str] = set()
 
     def full(text: int, field: tuple[str, str] | None) -> bool:
         return (
@@ -367,8 +376,9 @@ def answer_embeds(answer: Answer, spoiler_comments: bool = False) -> list[discor
         )
 
     for quote in answer.quotes:
-        name = f"[{quote.n}] {_who(quote.kind, quote.author)}"
-        source = (name, source_value(quote))
+        name = f"[{quote_numbers(numbers[quote.passage_id])}] {_who(quote.kind, quote.author)}"
+        source = None if quote.passage_id in cited else (name, source_value(quote))
+        cited.add(quote.passage_id)
         pieces = quote_pieces(quote, spoiler_comments, room)
         for index, piece in enumerate(pieces):
             field = source if index == len(pieces) - 1 else None
@@ -472,7 +482,11 @@ def source_embed(source: dict[str, Any], spoiler_comments: bool = False) -> disc
     embed.add_field(name="Kind", value=_who(source["kind"], source["author"]), inline=True)
     for name, value, limit in (
         ("Site", source["site"], SITE_LIMIT),
-        ("Published", source["published"], PUBLISHED_LIMIT),
+        (
+            "Published",
+            published_label(source["published"], bool(source.get("published_inferred"))),
+            PUBLISHED_LIMIT,
+        ),
         ("Address", None if url else source["url"], ADDRESS_LIMIT),
     ):
         for shown in _values((value, limit)):

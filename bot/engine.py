@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import math
 import re
+import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +22,7 @@ from bot.settings import Settings
 from index.archive import Archive
 from index.embedder import Embedder
 from index.models import Hit, PassageKind, SearchFilters
-from index.text import Span, content_words, fold, sentence_spans, words
+from index.text import STOPWORDS, Span, content_words, fold, sentence_spans, words
 
 # How many passages are searched for quotable sentences.
 PASSAGES_FOR_QUOTES = 8
@@ -28,6 +30,103 @@ NEIGHBOURS = 2
 
 _ABOUT_READERS = re.compile(r"\b(readers?|comments?|commenters?|commented)\b", re.IGNORECASE)
 _ABOUT_ARTICLE = re.compile(r"\b(the article|the report|the outlet|reported)\b", re.IGNORECASE)
+
+
+# How a question treats a stored commenter's name it contains. Names are whatever readers typed
+# ("Any", "Owner", "Test", "Cloud", "Tom", "admin"), so finding one among the question's words is
+# not enough: the wording must treat it as a person (``worded_as_person``) and the articles must
+# not use it as a word or a topic of their own (``Engine._named_in_articles``).
+# A word right before the match that makes it a common noun: "the owner", "any readers".
+_DETERMINERS = frozenset(
+    "a an the any some this that these those every each no my our your his her its their "
+    "another other such".split()
+)
+# A verb right after the match that makes it a speaker: "what did admin say", "Tom wrote".
+_SPEECH_VERBS = frozenset(
+    """say says said saying write writes wrote written writing think thinks thought comment
+    comments commented post posts posted reply replies replied respond responds responded
+    answer answers answered argue argues argued claim claims claimed believe believes feel
+    feels felt mean means meant suggest suggests suggested complain complains complained
+    criticise criticises criticised criticize criticizes criticized predict predicts predicted
+    mention mentions mentioned ask asks asked add adds added tell tells told object objects
+    objected agree agrees agreed disagree disagrees disagreed""".split()
+)
+_WORD_OF_QUESTION = re.compile(r"[^\W\d_][\w'’-]*")
+# What a sentence may start with: nothing, or the end of a sentence before it.
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?…:;])[\s\"'“‘«(\[]*$")
+_POSSESSIVE = re.compile(r"['’]s\b")
+# A name the articles themselves use in this many passages is a topic of the archive, not a
+# way of naming a reader ("Turkey", "Trump"): the unfiltered search still finds the reader's
+# comments, by the author column, if they are what answers.
+TOPIC_PASSAGES = 2
+# Matches looked at per question: a question holds a handful of words that are also names.
+MAX_NAME_CANDIDATES = 5
+
+
+def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``fold(text)`` character by character, with the index in ``text`` each folded character
+    came from (one more entry for the end): a name found in the folded question can then be
+    read as the asker wrote it, capitals and all."""
+    if text.isascii():
+        # Folding ASCII only lowercases it: every character keeps its place.
+        return fold(text), list(range(len(text) + 1))
+    folded: list[str] = []
+    offsets: list[int] = []
+    for at, char in enumerate(text):
+        piece = fold(char)
+        folded.append(piece)
+        offsets.extend([at] * len(piece))
+    offsets.append(len(text))
+    return "".join(folded), offsets
+
+
+def _last_word(text: str) -> str | None:
+    found = _WORD_OF_QUESTION.findall(text)
+    return fold(found[-1]) if found else None
+
+
+def worded_as_person(question: str, start: int, end: int) -> bool:
+    """Whether ``question[start:end]``, a stored commenter's name, is written as a person.
+
+    It is when written capitalised inside a sentence of a question that uses case at all
+    ("What did Random guy say?", not "Random guy…" opening it, nor a question all in capitals
+    or title case); or, however written, when it speaks ("what did admin say", "Tom wrote"),
+    owns ("Tom's comment") or signs ("by Tom", "according to Tom") and is not all stopwords.
+    Never after a determiner: "the owner", "a test", "any readers" are common nouns.
+    """
+    written, before, after = question[start:end], question[:start], question[end:]
+    previous = _last_word(before)
+    if previous in _DETERMINERS:
+        return False
+    others = _WORD_OF_QUESTION.findall(before) + _WORD_OF_QUESTION.findall(after)
+    uses_case = any(word[0].islower() for word in others)
+    opens_sentence = _SENTENCE_OPENING.search(before) is not None
+    if written[:1].isupper() and uses_case and not opens_sentence:
+        return True
+    if all(word in STOPWORDS for word in words(written)):
+        return False
+    following = _WORD_OF_QUESTION.match(after.lstrip(" ,"))
+    speaks = following is not None and fold(following.group(0)) in _SPEECH_VERBS
+    signs = previous in ("by", "from") or fold(before).rstrip().endswith("according to")
+    return speaks or signs or _POSSESSIVE.match(after) is not None
+
+
+# Words that make the name next to them a reader's for certain: "reader Tom", "Tom's comments",
+# "comments by Tom".
+_READER_BEFORE = frozenset("reader commenter commentator".split())
+_READER_POSSESSIVE = re.compile(r"['’]s\s+(?:comments?|posts?|repl(?:y|ies)|remarks?)\b", re.I)
+_READER_SIGNED = re.compile(r"\b(?:comments?|posts?|repl(?:y|ies)|remarks?)\s+(?:by|from)\s*$")
+
+
+def worded_as_reader(question: str, start: int, end: int) -> bool:
+    """Whether the question says outright that the name at ``question[start:end]`` is a
+    reader's: then it is one even where the articles use the name too."""
+    before, after = question[:start], question[end:]
+    return (
+        _last_word(before) in _READER_BEFORE
+        or _READER_POSSESSIVE.match(after) is not None
+        or _READER_SIGNED.search(fold(before)) is not None
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -95,14 +194,17 @@ class Engine:
 
     # --- answering -----------------------------------------------------------------------------
 
-    async def infer_filters(self, question: str, filters: SearchFilters) -> SearchFilters:
+    async def infer_filters(
+        self, question: str, filters: SearchFilters, *, readers_by_name: bool = True
+    ) -> SearchFilters:
         """Read what the question itself says: a reader named in it ("what did Random guy say")
-        narrows to that reader; "readers"/"comments" to comments; "the article" to articles."""
-        if filters.author is None:
-            pattern, names = _authors_pattern(tuple(await self.archive.authors()))
-            found = pattern.search(fold(question))
-            if found is not None:
-                filters = replace(filters, author=names[found.group(0)])
+        narrows to that reader; "readers"/"comments" to comments; "the article" to articles.
+        A caller's own kind "article" is never narrowed to a reader's comments (only comments
+        have authors); ``readers_by_name=False`` reads the question as if it named no reader."""
+        if filters.author is None and filters.kind != "article" and readers_by_name:
+            author = await self.named_reader(question)
+            if author is not None:
+                filters = replace(filters, author=author)
         if filters.kind is None:
             readers = bool(_ABOUT_READERS.search(question)) or filters.author is not None
             article = bool(_ABOUT_ARTICLE.search(question))
@@ -115,6 +217,51 @@ class Engine:
             )
             filters = replace(filters, kind=kind)
         return filters
+
+    async def named_reader(self, question: str) -> str | None:
+        """The stored commenter the question names as a person (``worded_as_person``), if
+        any: a name that the articles use as a word or a topic is not taken as a reader's
+        unless the question says it is one ("reader Tom", ``worded_as_reader``), nor a word of
+        the period the question names ("in Jan 2016")."""
+        pattern, names = _authors_pattern(tuple(await self.archive.authors()))
+        folded, offsets = _folded_with_offsets(question)
+        period = date_range(question)
+        period_at = question.find(period.phrase) if period is not None else -1
+        period_end = period_at + len(period.phrase) if period is not None else -1
+        for found in itertools.islice(pattern.finditer(folded), MAX_NAME_CANDIDATES):
+            start, end = offsets[found.start()], offsets[found.end()]
+            if period_at >= 0 and start < period_end and end > period_at:
+                continue
+            name = names[found.group(0)]
+            if worded_as_reader(question, start, end):
+                return name
+            if worded_as_person(question, start, end) and not await self._named_in_articles(name):
+                return name
+        return None
+
+    async def _named_in_articles(self, name: str) -> bool:
+        """Whether the articles use ``name`` themselves: in ``TOPIC_PASSAGES`` passages or
+        more, or written in lower case (a common word: "the owner", "a test") in one."""
+        try:
+            found = await self.archive.store.lexical_search(
+                [fold(name)], SearchFilters(kind="article"), TOPIC_PASSAGES
+            )
+        except sqlite3.Error:
+            # A name FTS5 cannot read as a phrase is no word of any article either.
+            return False
+        if len(found) >= TOPIC_PASSAGES:
+            return True
+        if not found:
+            return False
+        passage = await self.archive.passage(found[0][0])
+        if passage is None:
+            return False
+        shown = " ".join(filter(None, (passage.title, passage.text)))
+        name_words = r"\W+".join(re.escape(word) for word in name.split())
+        return any(
+            match.group(0)[:1].islower()
+            for match in re.finditer(rf"\b{name_words}\b", shown, re.IGNORECASE)
+        )
 
     async def ask(
         self,
@@ -136,38 +283,66 @@ class Engine:
             and not set(content_words(question)) - set(words(filters.author))
         )
         named = date_range(question) if not (given.since or given.until) else None
-        search_text = question
-        if named is not None:
-            dated = replace(filters, since=named.since, until=named.until)
-            search_text = without_phrase(question, named) or question
+        search_text = (without_phrase(question, named) or question) if named else question
         if self._vectors_missing is not False:
             await self.vector_gap()
         question_vector = (await self.archive.embed([question]))[0]
         idf = await self._idf(question)
-        answer = await self._answer(
-            question,
-            search_text,
-            question_vector,
-            idf,
-            dated if named is not None else filters,
-            passages,
-            require_evidence=not only_names_reader,
-        )
-        if named is not None and not answer.answered:
-            # The period may be the event's, not the coverage's ("who won in 2000?").
+        # Each reading of the question, tried in turn until one answers: as read, then, when
+        # the reader it names was read from its words and none of their comments answers,
+        # as if it named none (a word that is also a reader's name, "Any", "Owner", must not
+        # cost the asker the answer).
+        readings = [(filters, not only_names_reader)]
+        if given.author is None and filters.author is not None:
+            plain = await self.infer_filters(question, given, readers_by_name=False)
+            readings.append((plain, True))
+        for reading, require_evidence in readings:
+            if named is not None:
+                dated = replace(reading, since=named.since, until=named.until)
+                answer = await self._answer(
+                    question,
+                    search_text,
+                    question_vector,
+                    idf,
+                    dated,
+                    passages,
+                    require_evidence=require_evidence,
+                )
+                if answer.answered:
+                    break
+            # The period may be the event's, not the coverage's ("who won in 2000?"); the
+            # answer then says that it comes from the whole archive.
             answer = await self._answer(
                 question,
                 question,
                 question_vector,
                 idf,
-                filters,
+                reading,
                 passages,
-                require_evidence=not only_names_reader,
+                require_evidence=require_evidence,
             )
+            if answer.answered:
+                if named is not None:
+                    answer.unmatched_period = named.phrase
+                break
+        await self._mark_inferred_dates(answer)
         if self.generator is not None:
             answer = await self._generate(answer)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
+
+    async def _mark_inferred_dates(self, answer: Answer) -> None:
+        """Flag the quotes whose page has no date of its own, only one read from its text
+        (``published_inferred``): shown as such, never as the outlet's publication date. A
+        look-up per quoted page, three at most, and only when the quote has a date."""
+        pages = {quote.document_id for quote in answer.quotes if quote.published}
+        inferred = set()
+        for document_id in pages:
+            document = await self.archive.store.document(document_id)
+            if document is not None and document["published_inferred"]:
+                inferred.add(document_id)
+        for quote in answer.quotes:
+            quote.published_inferred = quote.document_id in inferred
 
     async def _answer(
         self,
@@ -269,6 +444,7 @@ class Engine:
         if passage is None:
             raise NotFound(f"no passage with id {passage_id!r}")
         before, after = await self.archive.store.neighbours(passage, NEIGHBOURS)
+        document = await self.archive.store.document(passage.document_id)
         return {
             "passage_id": passage.passage_id,
             "document_id": passage.document_id,
@@ -279,6 +455,8 @@ class Engine:
             "site": passage.site,
             "url": passage.url,
             "published": passage.published,
+            # The date was read from the page's text; the page states none of its own.
+            "published_inferred": bool(document and document["published_inferred"]),
             "before": [p.text for p in before],
             "after": [p.text for p in after],
             # Neighbours are of the passage's kind: for a comment, other readers' comments,

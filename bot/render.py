@@ -13,20 +13,71 @@ def kind_label(kind: str, author: str | None) -> str:
     return "article"
 
 
-def source_line(quote: Quote) -> str:
+def published_label(published: str | None, inferred: bool) -> str | None:
+    """A page's date as shown: marked when it was read from the page's text (the page states
+    none of its own), so it is never cited as the outlet's publication date."""
+    if not published:
+        return None
+    return f"{published} (from the text)" if inferred else published
+
+
+def source_details(quote: Quote) -> str:
+    """Where a quote comes from: kind and reader, title, site, date, address, passage id."""
     parts = [kind_label(quote.kind, quote.author)]
     if quote.title:
         parts.append(f"“{quote.title}”")
-    parts.extend(value for value in (quote.site, quote.published, quote.url) if value)
+    published = published_label(quote.published, quote.published_inferred)
+    parts.extend(value for value in (quote.site, published, quote.url) if value)
     parts.append(quote.passage_id)
-    return f"[{quote.n}] " + " · ".join(parts)
+    return " · ".join(parts)
+
+
+def source_line(quote: Quote) -> str:
+    return f"[{quote.n}] {source_details(quote)}"
+
+
+def quote_numbers(numbers: list[int]) -> str:
+    """Quote numbers as cited together: "1–3" for a run of three or more, else "1, 3"."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(
+        f"{run[0]}–{run[-1]}" if len(run) >= 3 else ", ".join(map(str, run)) for run in runs
+    )
+
+
+def sources_by_passage(quotes: list[Quote]) -> list[tuple[list[int], Quote]]:
+    """The quotes' sources, one per passage, each with the numbers of its quotes, in the
+    order of their first quote: several quotes from one passage share one source."""
+    grouped: dict[str, tuple[list[int], Quote]] = {}
+    for quote in quotes:
+        grouped.setdefault(quote.passage_id, ([], quote))[0].append(quote.n)
+    return list(grouped.values())
+
+
+def period_note(answer: Answer) -> str | None:
+    """What the answer says when the period its question named held nothing that answers,
+    and its quotes come from the whole archive instead."""
+    phrase = answer.unmatched_period
+    if not answer.answered or not phrase:
+        return None
+    phrase = phrase[:1].lower() + phrase[1:]
+    return f"Nothing published {phrase} answers this; these quotes are from the whole archive."
 
 
 def answer_text(answer: Answer) -> str:
     if not answer.answered:
         return answer.text
-    sources = "\n".join(source_line(quote) for quote in answer.quotes)
-    return f"{answer.text}\n\nSources:\n{sources}"
+    sources = "\n".join(
+        f"[{quote_numbers(numbers)}] {source_details(quote)}"
+        for numbers, quote in sources_by_passage(answer.quotes)
+    )
+    note = period_note(answer)
+    text = f"{note}\n\n{answer.text}" if note else answer.text
+    return f"{text}\n\nSources:\n{sources}"
 
 
 def source_text(source: dict[str, Any]) -> str:
@@ -36,7 +87,7 @@ def source_text(source: dict[str, Any]) -> str:
             kind_label(source["kind"], source["author"]),
             f"“{source['title']}”" if source["title"] else None,
             source["site"],
-            source["published"],
+            published_label(source["published"], bool(source.get("published_inferred"))),
             source["url"],
         )
         if value
@@ -60,7 +111,8 @@ def _neighbours(source: dict[str, Any], side: str) -> list[str]:
 
 def document_text(document: dict[str, Any]) -> str:
     lines = [document["title"] or "(untitled)"]
-    meta = [document["site"], document["published"], document["url"], document["origin"]]
+    published = published_label(document["published"], bool(document.get("published_inferred")))
+    meta = [document["site"], published, document["url"], document["origin"]]
     lines.append(" · ".join(str(value) for value in meta if value))
     lines += ["", document["body"], "", f"Comments ({len(document['comments'])}):"]
     for comment in document["comments"]:

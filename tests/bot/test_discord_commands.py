@@ -56,7 +56,9 @@ async def test_ask_answers_with_buttons_that_show_sources_and_take_votes(running
     assert payload["allowed_mentions"] == {"parse": []}
     [embed] = payload["embeds"]
     assert ALEPPO in embed["description"]
-    assert embed["fields"][0]["name"] == "[1] article"
+    # One field per quoted passage, named with the numbers of its quotes ("[1]", "[1, 3]").
+    assert embed["fields"][0]["name"].startswith(("[1]", "[1,", "[1–"))
+    assert embed["fields"][0]["name"].endswith("] article")
     assert "SouthFront" in embed["fields"][0]["value"]
     buttons = components(payload)
     assert [b.get("label") or b["emoji"]["name"] for b in buttons] == ["Show sources", "👍", "👎"]
