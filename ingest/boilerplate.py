@@ -48,6 +48,8 @@ _WIDGET_WORDS = frozenset(
     responder respuesta comentario comentarios comentar denunciar
     répondre réponse commentaire commentaires signaler""".split()
 )
+# Words that also fill labels but are no label on their own ("A" may be a whole comment).
+_FILLER_WORDS = frozenset("a an the by in up out all more mir people person".split())
 _MAX_WIDGET_WORDS = 5
 # Like buttons whose label and counter run together: "LikeLiked by 21 people", "LikenLiken".
 _LIKE_RUN = re.compile(r"(?:un)?lik(?:e|ed|en)(?=lik)", re.IGNORECASE)
@@ -98,7 +100,7 @@ def is_widget_label(line: str) -> bool:
     tokens = _LABEL_TOKEN.findall(_LIKE_RUN.sub(r"\g<0> ", line.strip()))
     words = [t.casefold() for t in tokens if not t.isdigit()]
     return (
-        bool(words)
+        bool(set(words) - _FILLER_WORDS)
         and len(tokens) <= _MAX_WIDGET_WORDS
         and all(word in _WIDGET_WORDS for word in words)
     )

@@ -94,6 +94,14 @@ MARKUPS: tuple[CommentMarkup, ...] = (
         date=(".//*[contains(@class, 'post-meta')]//a/@title",),
     ),
     CommentMarkup(
+        # German news CMSs name the parts in German: "kommentar-item", "benutzer", "datum".
+        "kommentar",
+        item=f"//*[{_has_class('kommentar-item')}][.//*[{_has_class('kommentar-text')}]]",
+        author=(f".//*[{_has_class('benutzer')} or {_has_class('kommentar-autor')}]",),
+        text=(f".//*[{_has_class('kommentar-text')}]",),
+        date=(f".//*[{_has_class('datum')}]",),
+    ),
+    CommentMarkup(
         "schema.org",
         item="//*[contains(@itemtype, 'schema.org/Comment') or @itemprop='comment']",
         author=(".//*[@itemprop='author']//*[@itemprop='name']", ".//*[@itemprop='author']"),
