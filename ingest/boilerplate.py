@@ -35,6 +35,48 @@ WIDGET_CONTROLS = frozenset(
 )
 
 _CLOSING_WIDGET = re.compile(r"^would love your thoughts, please comment\.?x?$", re.IGNORECASE)
+# Words comment widgets label their buttons, counters and headings with. A short line made of
+# nothing else ("Report Comment", "Log In", "9 Comments", "Kommentare 1") is a control; a
+# reader's short comment ("Thank you", "Agreed.") always has a word of its own.
+_WIDGET_WORDS = frozenset(
+    """like likes liked liken unlike reply replies report delete edit share comment comments
+    commenting log login logout sign in up out flag abuse permalink vote votes upvote downvote
+    hide show more load view all newest oldest cancel submit post pingback pingbacks trackback
+    trackbacks by people person a an the
+    antworten antwort melden löschen bearbeiten teilen kommentar kommentare kommentieren
+    anmelden abmelden gefällt mir
+    responder respuesta comentario comentarios comentar denunciar
+    répondre réponse commentaire commentaires signaler""".split()
+)
+# Words that also fill labels but are no label on their own ("A" may be a whole comment).
+_FILLER_WORDS = frozenset("a an the by in up out all more mir people person".split())
+_MAX_WIDGET_WORDS = 5
+# Like buttons whose label and counter run together: "LikeLiked by 21 people", "LikenLiken".
+_LIKE_RUN = re.compile(r"(?:un)?lik(?:e|ed|en)(?=lik)", re.IGNORECASE)
+_LABEL_TOKEN = re.compile(r"[^\W_]+")
+# Pingbacks and trackbacks: another site's link to the page, not a reader's words, shown as
+# "Pingback: <title> | <site>", as the linking post's excerpt "[…] text […]", or as a reblog.
+_LINK_NOTICE = re.compile(
+    r"^(?:(?:pingback|trackback)\s*:\s*\S.*"
+    r"|\[(?:…|\.\.\.)\].*\[(?:…|\.\.\.)\]"
+    r"|reblogged this on\b.*|hat dies auf\b.*\brebloggt\.?)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# The site's own words about commenting: how to comment, the moderation policy, who may post
+# ("Please be respectful when making a comment…", "Postmedia is committed to maintaining a
+# lively but civil forum…"). A line is taken as such only when it names commenting and a
+# policy or instruction word together, both in the site's register.
+_COMMENTING = re.compile(
+    r"\b(?:comments?|commenting|kommentare?n?|kommentieren|comentar(?:ios?)?|commentaires?)\b",
+    re.IGNORECASE,
+)
+_POLICY = re.compile(
+    r"\b(?:please|bitte|por favor|veuillez|guidelines|community standards|respectful|civil"
+    r"|moderat\w*|log in|logged in|sign in|anmelden|subscribers?|suscriptores|members? of"
+    r"|terms of (?:use|service)|we (?:ask|reserve|encourage)|committed to|forum)\b",
+    re.IGNORECASE,
+)
+_MAX_POLICY_CHARS = 600
 # A bare amount with its currency ("2,500 $"): the preset buttons of a donation box.
 _DONATION_AMOUNT = re.compile(r"^(?:[$€£]\s*\d[\d,.]*|\d[\d,.]*\s*[$€£])$")
 # "Support SouthFront", "Donate to The Intercept": a call for money naming the site.
@@ -52,6 +94,33 @@ def starts_comment_thread(line: str) -> bool:
     return line.strip().casefold() in THREAD_MARKERS
 
 
+def is_widget_label(line: str) -> bool:
+    """A short line made only of widget words and counts ("Report Comment", "LikeLiked by 21
+    people", "2 Kommentare"): never something a reader wrote."""
+    tokens = _LABEL_TOKEN.findall(_LIKE_RUN.sub(r"\g<0> ", line.strip()))
+    words = [t.casefold() for t in tokens if not t.isdigit()]
+    return (
+        bool(set(words) - _FILLER_WORDS)
+        and len(tokens) <= _MAX_WIDGET_WORDS
+        and all(word in _WIDGET_WORDS for word in words)
+    )
+
+
+def is_link_notice(text: str) -> bool:
+    """A pingback, trackback or reblog notice: another page linking here, not a comment."""
+    return bool(_LINK_NOTICE.match(text.strip()))
+
+
+def is_commenting_policy(line: str) -> bool:
+    """The site's instructions or moderation policy for commenters, not a comment."""
+    stripped = line.strip()
+    return (
+        len(stripped) <= _MAX_POLICY_CHARS
+        and bool(_COMMENTING.search(stripped))
+        and bool(_POLICY.search(stripped))
+    )
+
+
 def is_comment_widget(line: str) -> bool:
     stripped = line.strip()
     folded = stripped.casefold()
@@ -59,7 +128,14 @@ def is_comment_widget(line: str) -> bool:
         folded in THREAD_MARKERS
         or folded in WIDGET_CONTROLS
         or bool(_CLOSING_WIDGET.match(stripped))
+        or is_widget_label(stripped)
     )
+
+
+def is_comment_noise(text: str) -> bool:
+    """What a comment section shows that no reader wrote: widget controls and labels, link
+    notices (pingbacks) and the site's commenting policy."""
+    return is_comment_widget(text) or is_link_notice(text) or is_commenting_policy(text)
 
 
 def support_call_site(line: str) -> str | None:

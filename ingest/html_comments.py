@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from lxml.html import HtmlElement
 
+from ingest.boilerplate import is_comment_widget, is_link_notice
 from ingest.dates import PageDates
 from ingest.metadata import clean_text
 from ingest.page import PageComment
@@ -52,16 +53,26 @@ MARKUPS: tuple[CommentMarkup, ...] = (
     ),
     CommentMarkup(
         "wordpress",
+        # Pingback and trackback items are matched so that their nested markup is not taken
+        # for a comment of its own, then dropped (``_extract``).
         item=f"//*[self::li or self::article or self::div][{_has_class('comment')}"
-        f" or {_has_class('pingback')} or starts-with(@id, 'comment-')]"
+        f" or {_has_class('pingback')} or {_has_class('trackback')}"
+        " or starts-with(@id, 'comment-')]"
         "[.//*[contains(@class, 'comment-content') or contains(@class, 'comment-text')"
-        " or contains(@class, 'comment-body')]]",
+        " or contains(@class, 'comment-body') or contains(@class, 'comment__content')"
+        f" or {_has_class('contenttext')}]]",
         author=(
             ".//*[contains(@class, 'comment-author')]//*[contains(@class, 'fn')]",
+            # Themes with BEM class names: "comment__author-name" inside "comment__meta".
+            ".//*[contains(@class, 'comment__author')]",
             ".//*[contains(@class, 'comment-author')]",
         ),
         text=(
-            ".//*[contains(@class, 'comment-content') or contains(@class, 'comment-text')]",
+            ".//*[contains(@class, 'comment-content') or contains(@class, 'comment-text')"
+            " or contains(@class, 'comment__content')]",
+            # WordPress.com's own themes: <div class="contenttext"> beside <cite
+            # class="comment-author">.
+            f".//*[{_has_class('contenttext')}]",
             ".//*[contains(@class, 'comment-body')]",
         ),
         date=(
@@ -81,6 +92,14 @@ MARKUPS: tuple[CommentMarkup, ...] = (
         author=(".//*[contains(@class, 'author')]",),
         text=(".//*[contains(@class, 'post-message')]",),
         date=(".//*[contains(@class, 'post-meta')]//a/@title",),
+    ),
+    CommentMarkup(
+        # German news CMSs name the parts in German: "kommentar-item", "benutzer", "datum".
+        "kommentar",
+        item=f"//*[{_has_class('kommentar-item')}][.//*[{_has_class('kommentar-text')}]]",
+        author=(f".//*[{_has_class('benutzer')} or {_has_class('kommentar-autor')}]",),
+        text=(f".//*[{_has_class('kommentar-text')}]",),
+        date=(f".//*[{_has_class('datum')}]",),
     ),
     CommentMarkup(
         "schema.org",
@@ -127,10 +146,20 @@ def _first_own(
 
 
 def _paragraphs(node: HtmlElement) -> str:
-    """A comment's text, one paragraph per block, widget controls ("Reply") left out."""
+    """A comment's text, one paragraph per block, widget controls ("Reply", the like button's
+    "LikeLiked by 5 people" that WordPress.com puts in a paragraph of the comment) left out."""
     blocks = [clean_text(p.text_content()) for p in node.xpath(".//p")]
-    blocks = [b for b in blocks if b]
-    return "\n\n".join(blocks) if blocks else clean_text(node.text_content())
+    blocks = [b for b in blocks if b and not is_comment_widget(b)]
+    if blocks:
+        return "\n\n".join(blocks)
+    text = clean_text(node.text_content())
+    return "" if is_comment_widget(text) else text
+
+
+def _is_link_item(item: HtmlElement) -> bool:
+    """A pingback or trackback item, by its class (its text is checked as well)."""
+    classes = (item.get("class") or "").split()
+    return "pingback" in classes or "trackback" in classes
 
 
 def _value(match: object | None) -> str | None:
@@ -150,7 +179,7 @@ def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[tuple[PageComment
     for index, item in enumerate(found):
         text_node = _first_own(item, markup.text, index, items)
         text = _paragraphs(text_node) if text_node is not None else ""
-        if not text:
+        if not text or _is_link_item(item) or is_link_notice(text):
             continue
         author = _value(_first_own(item, markup.author, index, items))
         if author and len(author) > _MAX_AUTHOR_CHARS:

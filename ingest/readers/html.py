@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ import trafilatura
 from lxml.etree import _Element
 from trafilatura.utils import load_html
 
+from ingest.boilerplate import is_comment_noise
 from ingest.dates import PageDates, wayback_capture
 from ingest.html_comments import structured_comments
 from ingest.metadata import clean_text, pick_authors, pick_title
@@ -104,6 +106,27 @@ def _without_comment_text(body: list[str], comments: list[PageComment]) -> list[
     return [line for line in body if len(line) < 40 or _fold(line) not in comment_text]
 
 
+def _reader_lines(lines: list[str]) -> list[str]:
+    """The lines of trafilatura's comment text that readers may have written.
+
+    With no comment markup recognised, every line would become a comment, widget text
+    included. Dropped: what is never a reader's (``is_comment_noise``: controls and counters,
+    pingbacks, the commenting policy), and a line the page repeats next to such text (the
+    policy's second sentence, shown under every comment box).
+    """
+    noise = [is_comment_noise(line) for line in lines]
+    counts = Counter(lines)
+
+    def beside_noise(at: int) -> bool:
+        return (at > 0 and noise[at - 1]) or (at + 1 < len(lines) and noise[at + 1])
+
+    return [
+        line
+        for at, line in enumerate(lines)
+        if not noise[at] and not (counts[line] > 1 and beside_noise(at))
+    ]
+
+
 def parse_html(
     data: bytes,
     origin: str,
@@ -148,7 +171,7 @@ def parse_html(
     if not comments:
         comments = [
             PageComment(text=line)
-            for line in _text_lines(extracted.comments, extracted.commentsbody)
+            for line in _reader_lines(_text_lines(extracted.comments, extracted.commentsbody))
         ]
     if not body:
         raise UnreadableFile("no article text found")
