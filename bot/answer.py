@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.question_dates import date_range, without_phrase
 from index.models import Hit, Passage, PassageKind
 from index.text import Span, content_words, fold, is_content, words
 
@@ -46,6 +47,19 @@ ABSTAIN_BELOW = 0.1501
 # itself, and on the dev half the floor only cost A@3 (0.948 against 0.951 at 0.81 declined).
 FILTERED_ABSTAIN_BELOW = 0.12
 MIN_SIMILARITY = 0.25
+# That gate alone lets "what did readers say about X?" quote any comment when no reader spoke
+# of X: the framing ("what did readers say about") is itself close in meaning to every comment,
+# so an off-topic one clears the floors above (on the 280-page trafilatura set, comments on Ann
+# Wilson answered a question about Raquel Montoya-Lewis). So a filtered ask with a subject (the
+# question less its framing, its period and the reader or site it names; ``subject_terms``)
+# quotes only sentences of passages that name the subject themselves and, with their page's
+# title, hold at least ``SUBJECT_COVERAGE`` of its IDF-weighted words, or hold one of them and
+# are at least ``SUBJECT_SIMILARITY`` close to the question: the framing alone brings no comment
+# of that set past 0.43 (for "what did readers say?"), a comment on the subject reaches 0.5-0.65
+# ("fighting in Aleppo" in comments naming only Aleppo). A passage must name the subject itself:
+# widget text under a page on X ("Report Comment") is no reader speaking of X.
+SUBJECT_COVERAGE = 0.5
+SUBJECT_SIMILARITY = 0.5
 # ``score_margin`` when every candidate sentence comes from one passage: no rival at all reads as
 # a clear lead (the median margin on XQuAD-en is about 2, the 99th percentile about 12).
 NO_RIVAL_MARGIN = 5.0
@@ -248,6 +262,80 @@ def stem(word: str) -> str:
 
 def _stems(text: str) -> set[str]:
     return {stem(word) for word in words(text)}
+
+
+# Words that frame a question about what was said rather than name its subject, beyond the
+# stopwords ``content_words`` already drops ("reader", "comment", "say", "think").
+_FRAMING = frozenset(
+    """commenter commenters commenting commentator commentators reaction reactions react
+    reacted opinion opinions thoughts feel felt happen happened happens""".split()
+)
+_SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")
+
+
+def _root(word: str) -> str:
+    """``stem`` after one inflection is cut off, so that "ruling", "rules" and "ruled" meet at
+    "rul": a five-letter prefix alone keeps "rulin" and "rules" apart, and whether a comment
+    names the subject must not hang on the form of a word."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return stem(word)
+
+
+def _roots(text: str) -> set[str]:
+    return {_root(word) for word in words(text) if is_content(word)}
+
+
+def subject_terms(
+    question: str, hits: list[Hit], idf: dict[str, float] | None = None
+) -> dict[str, float]:
+    """What the question is about, as word roots weighed by IDF: its content words less the
+    framing ("what did readers say about"), the period it names ("in 2016": the date filter's
+    business) and the readers and sites of ``hits`` it names ("what did Random guy say
+    about ..."). Empty when the question names nothing else: "what did readers say?" or "what
+    did Random guy say?" ask for the comments themselves."""
+    found = date_range(question)
+    if found is not None:
+        question = without_phrase(question, found) or question
+    folded = f" {' '.join(words(question))} "
+    named: set[str] = set()
+    for name in {hit.passage.author for hit in hits} | {hit.passage.site for hit in hits}:
+        tokens = words(name or "")
+        if tokens and f" {' '.join(tokens)} " in folded:
+            named.update(tokens)
+    idf = idf or {}
+    terms: dict[str, float] = {}
+    for word in content_words(question):
+        if word in named or word in _FRAMING:
+            continue
+        key = _root(word)
+        terms[key] = max(terms.get(key, 0.0), idf.get(word, 1.0))
+    return terms
+
+
+def _on_subject(
+    terms: dict[str, float], sentences: list[tuple[Hit, Span]], similarities: np.ndarray
+) -> list[bool]:
+    """Whether each sentence may be quoted for a question about ``terms`` (see
+    ``SUBJECT_COVERAGE``): its passage names the subject, and that with its page's title covers
+    enough of it, or the sentence itself is close to the question."""
+    coverage: dict[int, float] = {}
+    for hit, _ in sentences:
+        if id(hit) in coverage:
+            continue
+        own = _roots(hit.passage.text)
+        coverage[id(hit)] = (
+            _coverage(terms, own | _roots(hit.passage.title or "")) if own & terms.keys() else -1.0
+        )
+    return [
+        coverage[id(hit)] >= SUBJECT_COVERAGE
+        or (coverage[id(hit)] >= 0.0 and float(similarity) >= SUBJECT_SIMILARITY)
+        for (hit, _), similarity in zip(sentences, similarities, strict=True)
+    ]
 
 
 def asked_type(question: str) -> str | None:
@@ -472,6 +560,8 @@ def compose(
 
     ``require_evidence=False`` answers with the best sentences even when none is close to the
     question: for "what did Random guy say?", where the filters already hold the whole request.
+    A ``filtered`` ask that names a subject quotes only sentences about it (``subject_terms``,
+    ``SUBJECT_COVERAGE``), and declines when there is none.
 
     ``sentences`` are the sentence spans of the hits' passages in passage order, and
     ``sentence_vectors`` their embeddings (same order); ``idf`` weighs the question's words.
@@ -488,12 +578,20 @@ def compose(
         _Candidate(hit.passage, span, float(similarity), float(score))
         for (hit, span), similarity, score in zip(sentences, similarities, scores, strict=True)
     ]
-    top = int(np.argmax(scores))
+    # Which sentences may be quoted: all, unless a filtered ask names a subject.
+    quotable = list(range(len(candidates)))
+    terms = subject_terms(question, hits, idf) if filtered and require_evidence else {}
+    if terms:
+        allowed = _on_subject(terms, sentences, similarities)
+        quotable = [i for i in quotable if allowed[i]]
+    top = max(quotable, key=lambda i: scores[i]) if quotable else int(np.argmax(scores))
     best = candidates[top]
     inputs = abstention_inputs(question, hits, sentences, rows, logits, top)
     confidence = float(probabilities(inputs, ABSTAIN_WEIGHTS))
     if filtered:
-        weak = best.score < FILTERED_ABSTAIN_BELOW or best.similarity < MIN_SIMILARITY
+        weak = (
+            not quotable or best.score < FILTERED_ABSTAIN_BELOW or best.similarity < MIN_SIMILARITY
+        )
     else:
         weak = _ABSTAIN.get() and confidence < abstain_below
     if require_evidence and weak:
@@ -501,7 +599,7 @@ def compose(
 
     chosen = [
         c
-        for c in sorted(candidates, key=lambda c: c.score, reverse=True)
+        for c in sorted((candidates[i] for i in quotable), key=lambda c: c.score, reverse=True)
         if c.score >= best.score * RELATIVE_FLOOR
     ][: MAX_QUOTES * 2]
     quotes = _distinct(_merge_adjacent(chosen, _sentence_order(sentences)))[:MAX_QUOTES]
