@@ -60,6 +60,12 @@ MIN_SIMILARITY = 0.25
 # widget text under a page on X ("Report Comment") is no reader speaking of X.
 SUBJECT_COVERAGE = 0.5
 SUBJECT_SIMILARITY = 0.5
+# "What did Donald Trump say about Amazon?" asks for someone's words: sentences that merely share
+# the topic ("Amazon" in a comment on Bezos) or the person (Trump's criminal cases) read as that
+# person on that subject. Such a question, filtered or not, quotes only passages that name the
+# speaker in full (in their text or their page's title) and, when it says what about, pass the
+# subject test above. The speaker is a capitalised name after "what did": a reader of the archive is
+# the filters' business, and a lowercase "what did people say" names nobody.
 # ``score_margin`` when every candidate sentence comes from one passage: no rival at all reads as
 # a clear lead (the median margin on XQuAD-en is about 2, the 99th percentile about 12).
 NO_RIVAL_MARGIN = 5.0
@@ -271,6 +277,13 @@ _FRAMING = frozenset(
     reacted opinion opinions thoughts feel felt happen happened happens""".split()
 )
 _SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")
+_SPEAKER = re.compile(
+    r"\b(?i:what|how)\s+(?i:did|does|do|has|have|had)\s+(?:(?i:the)\s+)?"
+    r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)"
+    r"(?i:say|says|said|think|thinks|thought|tell|tells|told|write|writes|wrote|claim|claims|"
+    r"claimed|argue|argues|argued|believe|believes|believed|feel|feels|felt)\b"
+)
+_ABOUT = re.compile(r"\b(?:about|regarding|concerning)\b", re.IGNORECASE)
 
 
 def _root(word: str) -> str:
@@ -290,6 +303,28 @@ def _roots(text: str) -> set[str]:
     return {_root(word) for word in words(text) if is_content(word)}
 
 
+def _named_in(question: str, hits: list[Hit]) -> set[str]:
+    """The words of the readers and sites of ``hits`` that ``question`` names."""
+    folded = f" {' '.join(words(question))} "
+    named: set[str] = set()
+    for name in {hit.passage.author for hit in hits} | {hit.passage.site for hit in hits}:
+        tokens = words(name or "")
+        if tokens and f" {' '.join(tokens)} " in folded:
+            named.update(tokens)
+    return named
+
+
+def speaker_terms(question: str, hits: list[Hit]) -> set[str]:
+    """The roots of the person whose words ``question`` asks for ("What did Donald Trump say
+    about ...": {"donal", "trump"}), unless that is a reader or site of ``hits`` (the filters
+    already hold it); empty when it names nobody (see ``_SPEAKER``)."""
+    found = _SPEAKER.search(question)
+    if found is None:
+        return set()
+    named = _named_in(question, hits)
+    return {_root(word) for word in content_words(found.group("who")) if word not in named}
+
+
 def subject_terms(
     question: str, hits: list[Hit], idf: dict[str, float] | None = None
 ) -> dict[str, float]:
@@ -301,12 +336,7 @@ def subject_terms(
     found = date_range(question)
     if found is not None:
         question = without_phrase(question, found) or question
-    folded = f" {' '.join(words(question))} "
-    named: set[str] = set()
-    for name in {hit.passage.author for hit in hits} | {hit.passage.site for hit in hits}:
-        tokens = words(name or "")
-        if tokens and f" {' '.join(tokens)} " in folded:
-            named.update(tokens)
+    named = _named_in(question, hits)
     idf = idf or {}
     terms: dict[str, float] = {}
     for word in content_words(question):
@@ -318,19 +348,28 @@ def subject_terms(
 
 
 def _on_subject(
-    terms: dict[str, float], sentences: list[tuple[Hit, Span]], similarities: np.ndarray
+    terms: dict[str, float],
+    sentences: list[tuple[Hit, Span]],
+    similarities: np.ndarray,
+    speaker: set[str] | frozenset[str] = frozenset(),
 ) -> list[bool]:
     """Whether each sentence may be quoted for a question about ``terms`` (see
     ``SUBJECT_COVERAGE``): its passage names the subject, and that with its page's title covers
-    enough of it, or the sentence itself is close to the question."""
+    enough of it, or the sentence itself is close to the question. With a ``speaker``, the
+    passage or its title must also name them in full ("Brad Smith", not just "Smith"). No
+    ``terms``: the speaker alone decides."""
     coverage: dict[int, float] = {}
     for hit, _ in sentences:
         if id(hit) in coverage:
             continue
         own = _roots(hit.passage.text)
-        coverage[id(hit)] = (
-            _coverage(terms, own | _roots(hit.passage.title or "")) if own & terms.keys() else -1.0
-        )
+        page = own | _roots(hit.passage.title or "")
+        if not speaker <= page:
+            coverage[id(hit)] = -1.0
+        elif not terms:
+            coverage[id(hit)] = 1.0
+        else:
+            coverage[id(hit)] = _coverage(terms, page) if own & terms.keys() else -1.0
     return [
         coverage[id(hit)] >= SUBJECT_COVERAGE
         or (coverage[id(hit)] >= 0.0 and float(similarity) >= SUBJECT_SIMILARITY)
@@ -560,8 +599,9 @@ def compose(
 
     ``require_evidence=False`` answers with the best sentences even when none is close to the
     question: for "what did Random guy say?", where the filters already hold the whole request.
-    A ``filtered`` ask that names a subject quotes only sentences about it (``subject_terms``,
-    ``SUBJECT_COVERAGE``), and declines when there is none.
+    Otherwise a ``filtered`` ask that names a subject quotes only sentences about it
+    (``subject_terms``, ``SUBJECT_COVERAGE``), and any ask for a named person's words quotes only
+    passages naming them (``speaker_terms``); either declines when no sentence qualifies.
 
     ``sentences`` are the sentence spans of the hits' passages in passage order, and
     ``sentence_vectors`` their embeddings (same order); ``idf`` weighs the question's words.
@@ -578,11 +618,18 @@ def compose(
         _Candidate(hit.passage, span, float(similarity), float(score))
         for (hit, span), similarity, score in zip(sentences, similarities, scores, strict=True)
     ]
-    # Which sentences may be quoted: all, unless a filtered ask names a subject.
+    # Which sentences may be quoted: all, unless a filtered ask names a subject or any ask names
+    # a speaker (an unfiltered one only while the gate is on: ``abstention_off`` measures the
+    # ranking alone).
     quotable = list(range(len(candidates)))
-    terms = subject_terms(question, hits, idf) if filtered and require_evidence else {}
-    if terms:
-        allowed = _on_subject(terms, sentences, similarities)
+    gated = require_evidence and (filtered or _ABSTAIN.get())
+    speaker = speaker_terms(question, hits) if gated else set()
+    terms: dict[str, float] = {}
+    if gated and (filtered or (speaker and _ABOUT.search(question))):
+        terms = subject_terms(question, hits, idf)
+        terms = {root: w for root, w in terms.items() if root not in speaker}
+    if terms or speaker:
+        allowed = _on_subject(terms, sentences, similarities, speaker)
         quotable = [i for i in quotable if allowed[i]]
     top = max(quotable, key=lambda i: scores[i]) if quotable else int(np.argmax(scores))
     best = candidates[top]
@@ -593,7 +640,7 @@ def compose(
             not quotable or best.score < FILTERED_ABSTAIN_BELOW or best.similarity < MIN_SIMILARITY
         )
     else:
-        weak = _ABSTAIN.get() and confidence < abstain_below
+        weak = _ABSTAIN.get() and (not quotable or confidence < abstain_below)
     if require_evidence and weak:
         return Answer(question, False, NOT_FOUND, confidence=round(confidence, 4))
 

@@ -1,8 +1,10 @@
-"""A question about what readers said is answered only from comments on its subject.
+"""A question about what readers, or a named person, said is answered only from passages on its
+subject (and naming that person).
 
 "What did readers say about X?" narrows the search to comments, and a comment is always close in
 meaning to that framing: without a check on the subject, a comment on something else answered
-it. The archive here has two pages whose comments speak of their own pages only.
+it. The archive here has two pages whose comments speak of their own pages only, and a mayor
+quoted on the tolls.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import settings_for
 
-from bot.answer import subject_terms
+from bot.answer import abstention_off, compose, speaker_terms, subject_terms
 from bot.engine import Engine
 from index.archive import Archive
 from index.embedder import Embedder
 from index.models import Hit, Passage
+from index.text import sentence_spans
 from ingest.chunking import build_document
 from ingest.page import Page, PageComment
 
@@ -32,6 +36,7 @@ PAGES = [
         body=[
             "Tolls on the harbour bridge rose by two dollars on Monday.",
             "The council said the money pays for repairs to the bridge deck.",
+            "Mayor Jane Okafor said the higher tolls would pay for a new deck by 2019.",
         ],
         comments=[
             PageComment("The bridge tolls are robbery, pure and simple.", author="Old salt"),
@@ -140,3 +145,56 @@ def test_the_subject_is_the_question_less_its_framing() -> None:
     assert subject_terms("What did readers say about the ruling?", hits) == subject_terms(
         "What did readers say about how it was ruled?", hits
     )
+
+
+async def test_a_named_speaker_is_quoted_only_where_named_on_the_subject(
+    subject_dir: Path, model: Embedder
+) -> None:
+    """A question for Jane Okafor's words on X is not answered by another person's words on X,
+    nor by hers on something else."""
+    tolls, bread, nobody, alone = await _ask(
+        subject_dir,
+        model,
+        "What did Jane Okafor say about the bridge tolls?",
+        "What did Jane Okafor say about the sourdough bread?",
+        "What did Peter Lindqvist say about the bridge tolls?",
+        "What did Mayor Jane Okafor say?",
+    )
+    assert tolls.answered and "Jane Okafor said" in tolls.quotes[0].text
+    assert alone.answered and all("Jane Okafor" in q.text for q in alone.quotes)
+    for answer in (bread, nobody):
+        assert not answer.answered, (answer.question, answer.text)
+
+
+def test_the_speaker_is_a_capitalised_name_that_is_no_reader() -> None:
+    hits = [_hit("Random guy"), _hit("Hanna Reitsch")]
+    assert speaker_terms("What did Donald Trump say about Amazon?", hits) == {"donal", "trump"}
+    assert speaker_terms("What did the IPCC say was mistaken?", hits) == {"ipcc"}
+    # A reader is the author filter's business; lowercase words name nobody.
+    assert speaker_terms("What did Hanna Reitsch say about refugees?", hits) == set()
+    assert speaker_terms("What did Random guy say?", hits) == set()
+    assert speaker_terms("What did people say about the tolls?", hits) == set()
+    assert speaker_terms("When did the bridge open?", hits) == set()
+
+
+def test_the_speaker_check_is_part_of_the_gate_that_abstention_off_lifts() -> None:
+    """``abstention_off`` measures the ranking alone: an unfiltered question for someone's words
+    then answers from the best sentence even where nobody names them; a filtered one does not."""
+    text = "Crowds lined the quay at dawn to see the new ferry."
+    passage = Passage("p1", "d1", "article", 0, text, None, "Harbour news", None, None, None)
+    hits = [Hit(passage, 1.0, similarity=0.9, dense_rank=1, lexical_rank=1)]
+    sentences = [(hits[0], span) for span in sentence_spans(text)]
+    vectors = np.array([[1.0, 0.0]], dtype=np.float32)
+    question_vector = np.array([1.0, 0.0], dtype=np.float32)
+
+    def ask(question: str, filtered: bool = False) -> bool:
+        return compose(
+            question, question_vector, hits, vectors, sentences, filtered=filtered
+        ).answered
+
+    asked = "What did Jane Okafor say about the ferry crowds at dawn?"
+    assert ask("What did the harbour master say about the ferry crowds at dawn?")
+    assert not ask(asked)
+    with abstention_off():
+        assert ask(asked)
+        assert not ask(asked, filtered=True)
