@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.question_dates import date_range, without_phrase
 from index.models import Hit, Passage, PassageKind
 from index.text import Span, content_words, fold, is_content, words
 
@@ -46,6 +47,25 @@ ABSTAIN_BELOW = 0.1501
 # itself, and on the dev half the floor only cost A@3 (0.948 against 0.951 at 0.81 declined).
 FILTERED_ABSTAIN_BELOW = 0.12
 MIN_SIMILARITY = 0.25
+# That gate alone lets "what did readers say about X?" quote any comment when no reader spoke
+# of X: the framing ("what did readers say about") is itself close in meaning to every comment,
+# so an off-topic one clears the floors above (on the 280-page trafilatura set, comments on Ann
+# Wilson answered a question about Raquel Montoya-Lewis). So a filtered ask with a subject (the
+# question less its framing, its period and the reader or site it names; ``subject_terms``)
+# quotes only sentences of passages that name the subject themselves and, with their page's
+# title, hold at least ``SUBJECT_COVERAGE`` of its IDF-weighted words, or hold one of them and
+# are at least ``SUBJECT_SIMILARITY`` close to the question: the framing alone brings no comment
+# of that set past 0.43 (for "what did readers say?"), a comment on the subject reaches 0.5-0.65
+# ("fighting in Aleppo" in comments naming only Aleppo). A passage must name the subject itself:
+# widget text under a page on X ("Report Comment") is no reader speaking of X.
+SUBJECT_COVERAGE = 0.5
+SUBJECT_SIMILARITY = 0.5
+# "What did Donald Trump say about Amazon?" asks for someone's words: sentences that merely share
+# the topic ("Amazon" in a comment on Bezos) or the person (Trump's criminal cases) read as that
+# person on that subject. Such a question, filtered or not, quotes only passages that name the
+# speaker in full (in their text or their page's title) and, when it says what about, pass the
+# subject test above. The speaker is a capitalised name after "what did": a reader of the archive is
+# the filters' business, and a lowercase "what did people say" names nobody.
 # ``score_margin`` when every candidate sentence comes from one passage: no rival at all reads as
 # a clear lead (the median margin on XQuAD-en is about 2, the 99th percentile about 12).
 NO_RIVAL_MARGIN = 5.0
@@ -254,6 +274,113 @@ def stem(word: str) -> str:
 
 def _stems(text: str) -> set[str]:
     return {stem(word) for word in words(text)}
+
+
+# Words that frame a question about what was said rather than name its subject, beyond the
+# stopwords ``content_words`` already drops ("reader", "comment", "say", "think").
+_FRAMING = frozenset(
+    """commenter commenters commenting commentator commentators reaction reactions react
+    reacted opinion opinions thoughts feel felt happen happened happens""".split()
+)
+_SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")
+_SPEAKER = re.compile(
+    r"\b(?i:what|how)\s+(?i:did|does|do|has|have|had)\s+(?:(?i:the)\s+)?"
+    r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)"
+    r"(?i:say|says|said|think|thinks|thought|tell|tells|told|write|writes|wrote|claim|claims|"
+    r"claimed|argue|argues|argued|believe|believes|believed|feel|feels|felt)\b"
+)
+_ABOUT = re.compile(r"\b(?:about|regarding|concerning)\b", re.IGNORECASE)
+
+
+def _root(word: str) -> str:
+    """``stem`` after one inflection is cut off, so that "ruling", "rules" and "ruled" meet at
+    "rul": a five-letter prefix alone keeps "rulin" and "rules" apart, and whether a comment
+    names the subject must not hang on the form of a word."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return stem(word)
+
+
+def _roots(text: str) -> set[str]:
+    return {_root(word) for word in words(text) if is_content(word)}
+
+
+def _named_in(question: str, hits: list[Hit]) -> set[str]:
+    """The words of the readers and sites of ``hits`` that ``question`` names."""
+    folded = f" {' '.join(words(question))} "
+    named: set[str] = set()
+    for name in {hit.passage.author for hit in hits} | {hit.passage.site for hit in hits}:
+        tokens = words(name or "")
+        if tokens and f" {' '.join(tokens)} " in folded:
+            named.update(tokens)
+    return named
+
+
+def speaker_terms(question: str, hits: list[Hit]) -> set[str]:
+    """The roots of the person whose words ``question`` asks for ("What did Donald Trump say
+    about ...": {"donal", "trump"}), unless that is a reader or site of ``hits`` (the filters
+    already hold it); empty when it names nobody (see ``_SPEAKER``)."""
+    found = _SPEAKER.search(question)
+    if found is None:
+        return set()
+    named = _named_in(question, hits)
+    return {_root(word) for word in content_words(found.group("who")) if word not in named}
+
+
+def subject_terms(
+    question: str, hits: list[Hit], idf: dict[str, float] | None = None
+) -> dict[str, float]:
+    """What the question is about, as word roots weighed by IDF: its content words less the
+    framing ("what did readers say about"), the period it names ("in 2016": the date filter's
+    business) and the readers and sites of ``hits`` it names ("what did Random guy say
+    about ..."). Empty when the question names nothing else: "what did readers say?" or "what
+    did Random guy say?" ask for the comments themselves."""
+    found = date_range(question)
+    if found is not None:
+        question = without_phrase(question, found) or question
+    named = _named_in(question, hits)
+    idf = idf or {}
+    terms: dict[str, float] = {}
+    for word in content_words(question):
+        if word in named or word in _FRAMING:
+            continue
+        key = _root(word)
+        terms[key] = max(terms.get(key, 0.0), idf.get(word, 1.0))
+    return terms
+
+
+def _on_subject(
+    terms: dict[str, float],
+    sentences: list[tuple[Hit, Span]],
+    similarities: np.ndarray,
+    speaker: set[str] | frozenset[str] = frozenset(),
+) -> list[bool]:
+    """Whether each sentence may be quoted for a question about ``terms`` (see
+    ``SUBJECT_COVERAGE``): its passage names the subject, and that with its page's title covers
+    enough of it, or the sentence itself is close to the question. With a ``speaker``, the
+    passage or its title must also name them in full ("Brad Smith", not just "Smith"). No
+    ``terms``: the speaker alone decides."""
+    coverage: dict[int, float] = {}
+    for hit, _ in sentences:
+        if id(hit) in coverage:
+            continue
+        own = _roots(hit.passage.text)
+        page = own | _roots(hit.passage.title or "")
+        if not speaker <= page:
+            coverage[id(hit)] = -1.0
+        elif not terms:
+            coverage[id(hit)] = 1.0
+        else:
+            coverage[id(hit)] = _coverage(terms, page) if own & terms.keys() else -1.0
+    return [
+        coverage[id(hit)] >= SUBJECT_COVERAGE
+        or (coverage[id(hit)] >= 0.0 and float(similarity) >= SUBJECT_SIMILARITY)
+        for (hit, _), similarity in zip(sentences, similarities, strict=True)
+    ]
 
 
 def asked_type(question: str) -> str | None:
@@ -478,6 +605,9 @@ def compose(
 
     ``require_evidence=False`` answers with the best sentences even when none is close to the
     question: for "what did Random guy say?", where the filters already hold the whole request.
+    Otherwise a ``filtered`` ask that names a subject quotes only sentences about it
+    (``subject_terms``, ``SUBJECT_COVERAGE``), and any ask for a named person's words quotes only
+    passages naming them (``speaker_terms``); either declines when no sentence qualifies.
 
     ``sentences`` are the sentence spans of the hits' passages in passage order, and
     ``sentence_vectors`` their embeddings (same order); ``idf`` weighs the question's words.
@@ -494,20 +624,35 @@ def compose(
         _Candidate(hit.passage, span, float(similarity), float(score))
         for (hit, span), similarity, score in zip(sentences, similarities, scores, strict=True)
     ]
-    top = int(np.argmax(scores))
+    # Which sentences may be quoted: all, unless a filtered ask names a subject or any ask names
+    # a speaker (an unfiltered one only while the gate is on: ``abstention_off`` measures the
+    # ranking alone).
+    quotable = list(range(len(candidates)))
+    gated = require_evidence and (filtered or _ABSTAIN.get())
+    speaker = speaker_terms(question, hits) if gated else set()
+    terms: dict[str, float] = {}
+    if gated and (filtered or (speaker and _ABOUT.search(question))):
+        terms = subject_terms(question, hits, idf)
+        terms = {root: w for root, w in terms.items() if root not in speaker}
+    if terms or speaker:
+        allowed = _on_subject(terms, sentences, similarities, speaker)
+        quotable = [i for i in quotable if allowed[i]]
+    top = max(quotable, key=lambda i: scores[i]) if quotable else int(np.argmax(scores))
     best = candidates[top]
     inputs = abstention_inputs(question, hits, sentences, rows, logits, top)
     confidence = float(probabilities(inputs, ABSTAIN_WEIGHTS))
     if filtered:
-        weak = best.score < FILTERED_ABSTAIN_BELOW or best.similarity < MIN_SIMILARITY
+        weak = (
+            not quotable or best.score < FILTERED_ABSTAIN_BELOW or best.similarity < MIN_SIMILARITY
+        )
     else:
-        weak = _ABSTAIN.get() and confidence < abstain_below
+        weak = _ABSTAIN.get() and (not quotable or confidence < abstain_below)
     if require_evidence and weak:
         return Answer(question, False, NOT_FOUND, confidence=round(confidence, 4))
 
     chosen = [
         c
-        for c in sorted(candidates, key=lambda c: c.score, reverse=True)
+        for c in sorted((candidates[i] for i in quotable), key=lambda c: c.score, reverse=True)
         if c.score >= best.score * RELATIVE_FLOOR
     ][: MAX_QUOTES * 2]
     quotes = _distinct(_merge_adjacent(chosen, _sentence_order(sentences)))[:MAX_QUOTES]
