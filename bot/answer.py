@@ -210,6 +210,13 @@ def abstention_off() -> Iterator[None]:
         _ABSTAIN.reset(token)
 
 
+def attribution(kind: str, author: str | None) -> str:
+    """Who is speaking: "The article reported" / "Reader Random guy wrote"."""
+    if kind == "comment":
+        return f"Reader {author} wrote" if author else "A reader wrote"
+    return "The article reported"
+
+
 @dataclass(slots=True)
 class Quote:
     n: int
@@ -231,10 +238,7 @@ class Quote:
 
     @property
     def attribution(self) -> str:
-        """Who is speaking: "The article reported" / "Reader Random guy wrote"."""
-        if self.kind == "comment":
-            return f"Reader {self.author} wrote" if self.author else "A reader wrote"
-        return "The article reported"
+        return attribution(self.kind, self.author)
 
 
 @dataclass(slots=True)

@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import discord
 
-from bot.answer import Answer, Quote
+from bot.answer import Answer, Quote, attribution
 from bot.generator import SENTENCE_END
 from bot.reindex import Progress
-from bot.render import kind_label, period_note, published_label, quote_numbers
+from bot.render import (
+    kind_label,
+    period_note,
+    published_label,
+    quote_numbers,
+    sources_by_passage,
+)
 from index.community import SiteSummary
 from index.models import Hit
 from ingest.pipeline import IngestReport
@@ -146,26 +151,7 @@ def _who(kind: str, author: str | None) -> str:
 
 def _attribution(quote: Quote) -> str:
     """The quote's "Reader NAME wrote", with NAME shown."""
-    return replace(quote, author=_author(quote.author)).attribution
-
-
-# Any reader's comment: what a source says of who wrote a comment is what an answer's quote of
-# it says (``Quote.attribution``), so both read it from there.
-_A_COMMENT = Quote(
-    n=0,
-    text="",
-    passage_id="",
-    document_id="",
-    kind="comment",
-    author=None,
-    title=None,
-    site=None,
-    url=None,
-    published=None,
-    start=0,
-    end=0,
-    score=0.0,
-)
+    return attribution(quote.kind, _author(quote.author))
 
 
 # --- links -------------------------------------------------------------------------------------
@@ -362,9 +348,7 @@ def answer_embeds(answer: Answer, spoiler_comments: bool = False) -> list[discor
     current = discord.Embed(
         title=title, colour=COLOUR, description="\n\n".join(part for part in lead if part)
     )
-    numbers: dict[str, list[int]] = {}
-    for quote in answer.quotes:
-        numbers.setdefault(quote.passage_id, []).append(quote.n)
+    numbers = {quote.passage_id: ns for ns, quote in sources_by_passage(answer.quotes)}
     cited: set[str] = set()
 
     def full(text: int, field: tuple[str, str] | None) -> bool:
@@ -425,7 +409,7 @@ MIN_CONTEXT = 40
 
 def _reader_label(author: str | None) -> str:
     """Who wrote a comment, in the words of the answer's quotes."""
-    return f"*{_attribution(replace(_A_COMMENT, author=author))}:*"
+    return f"*{attribution('comment', _author(author))}:*"
 
 
 def _context_labels(source: dict[str, Any], side: str) -> list[str]:

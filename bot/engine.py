@@ -333,14 +333,9 @@ class Engine:
 
     async def _mark_inferred_dates(self, answer: Answer) -> None:
         """Flag the quotes whose page has no date of its own, only one read from its text
-        (``published_inferred``): shown as such, never as the outlet's publication date. A
-        look-up per quoted page, three at most, and only when the quote has a date."""
-        pages = {quote.document_id for quote in answer.quotes if quote.published}
-        inferred = set()
-        for document_id in pages:
-            document = await self.archive.store.document(document_id)
-            if document is not None and document["published_inferred"]:
-                inferred.add(document_id)
+        (``published_inferred``): shown as such, never as the outlet's publication date."""
+        dated = list({quote.document_id for quote in answer.quotes if quote.published})
+        inferred = await self.archive.store.dates_from_text(dated)
         for quote in answer.quotes:
             quote.published_inferred = quote.document_id in inferred
 
@@ -444,7 +439,7 @@ class Engine:
         if passage is None:
             raise NotFound(f"no passage with id {passage_id!r}")
         before, after = await self.archive.store.neighbours(passage, NEIGHBOURS)
-        document = await self.archive.store.document(passage.document_id)
+        inferred = await self.archive.store.dates_from_text([passage.document_id])
         return {
             "passage_id": passage.passage_id,
             "document_id": passage.document_id,
@@ -456,7 +451,7 @@ class Engine:
             "url": passage.url,
             "published": passage.published,
             # The date was read from the page's text; the page states none of its own.
-            "published_inferred": bool(document and document["published_inferred"]),
+            "published_inferred": passage.document_id in inferred,
             "before": [p.text for p in before],
             "after": [p.text for p in after],
             # Neighbours are of the passage's kind: for a comment, other readers' comments,

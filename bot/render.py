@@ -32,10 +32,6 @@ def source_details(quote: Quote) -> str:
     return " · ".join(parts)
 
 
-def source_line(quote: Quote) -> str:
-    return f"[{quote.n}] {source_details(quote)}"
-
-
 def quote_numbers(numbers: list[int]) -> str:
     """Quote numbers as cited together: "1–3" for a run of three or more, else "1, 3"."""
     runs: list[list[int]] = []

@@ -567,6 +567,18 @@ class Store:
             "comment_passages": row[3],
         }
 
+    async def dates_from_text(self, document_ids: Sequence[str]) -> set[str]:
+        """Which of ``document_ids`` have a date read from their text, stating none of their
+        own (``published_inferred``): the flag alone, without reading the pages."""
+        if not document_ids:
+            return set()
+        async with self._db.execute(
+            "SELECT d.id FROM json_each(?) AS c JOIN documents d ON d.id = c.value"
+            " WHERE d.published_inferred",
+            [json.dumps(list(document_ids))],
+        ) as cursor:
+            return {row[0] for row in await cursor.fetchall()}
+
     async def sites(self) -> list[str]:
         """Every site name pages are archived under, in order."""
         async with self._db.execute(

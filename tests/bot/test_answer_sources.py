@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.answer import Answer, Quote, render_text
 from bot.discord_format import answer_embeds, source_embed
-from bot.render import answer_text, document_text, quote_numbers, source_line, source_text
+from bot.render import answer_text, document_text, quote_numbers, source_details, source_text
 
 TITLE = "Aleppo Is Liberated By Govt Forces!"
 
@@ -69,8 +69,8 @@ def test_sources_follow_their_first_quote() -> None:
 
 def test_a_date_read_from_the_text_is_marked() -> None:
     inferred = _quote(1, "p_a", published_inferred=True)
-    assert " · 2016-12-12 (from the text) · " in source_line(inferred)
-    assert " · 2016-12-12 · " in source_line(_quote(1, "p_a"))
+    assert " · 2016-12-12 (from the text) · " in source_details(inferred)
+    assert " · 2016-12-12 · " in source_details(_quote(1, "p_a"))
     [line] = _sources(answer_text(_answer([inferred])))
     assert "2016-12-12 (from the text)" in line
     # JSON keeps the date as stored, beside the flag.
