@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format clean eval-ingest eval-qa bench bench-discord bench-discord-reindex bench-warc
+.PHONY: install run test lint format clean eval-ingest eval-qa eval-news bench bench-discord bench-discord-reindex bench-warc
 
 # torch goes in first and pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
 # pulled in by sentence-transformers would bring gigabytes of CUDA packages.
@@ -54,6 +54,15 @@ eval-qa: $(STAMP)
 			--distractors $(EVAL)/extraction/fundus $(EVAL)/extraction/scrapinghub \
 			--remove-gold $(EVAL_QA_ARGS); \
 	else echo "eval-qa: $(EVAL)/qa/xquad.en.json not found: skipped"; fi
+
+## Answer quality on questions worded as researchers ask them (qa/news-dev.jsonl) about real pages
+## of ../shared/eval/extraction, per kind, dev and test halves (split by page); the archive is built
+## once under build/eval-news. Skips when the shared data is absent. EVAL_NEWS_ARGS=--no-baselines.
+eval-news: $(STAMP)
+	@if [ -f $(EVAL)/qa/news-dev.jsonl ]; then \
+		$(VENV)/bin/archivist eval news --data $(EVAL)/qa/news-dev.jsonl \
+			--archive $(EVAL)/extraction $(EVAL)/../corpus/seed $(EVAL_NEWS_ARGS); \
+	else echo "eval-news: $(EVAL)/qa/news-dev.jsonl not found: skipped"; fi
 
 ## Archive scale in one table: ingest of 10,000 passages against the raw model rate, ask latency
 ## at 100,000 passages (builds that archive once under build/bench), disk per 100k, peak RSS.

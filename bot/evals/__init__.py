@@ -17,4 +17,4 @@ Register = Callable[
 EVALUATIONS: list[Register] = []
 
 # Modules that register themselves (imported last: they append to EVALUATIONS above).
-from bot.evals import extraction, qa  # noqa: E402, F401
+from bot.evals import extraction, news, qa  # noqa: E402, F401
