@@ -284,7 +284,7 @@ def _stems(text: str) -> set[str]:
 # stopwords ``content_words`` already drops ("reader", "comment", "say", "think").
 _FRAMING = frozenset(
     """commenter commenters commenting commentator commentators reaction reactions react
-    reacted opinion opinions thoughts feel felt happen happened happens""".split()
+    reacted opinion opinions thoughts feel felt happen happened happens ought""".split()
 )
 _SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")
 _SPEAKER = re.compile(

@@ -129,6 +129,23 @@ def worded_as_reader(question: str, start: int, end: int) -> bool:
     )
 
 
+# What a comment widget may write around a reader's name: "on September 17, 2018 at 8:50 pm
+# said:", "says:", a parenthesised affiliation, punctuation.
+_SIGNATURE = re.compile(
+    r"\s+(?:on\s+\w+\s+\d{1,2},?\s+\d{4}\b.*|(?:says|said|wrote|writes)\s*:?\s*)$", re.IGNORECASE
+)
+_AFFILIATION = re.compile(r"\s*\([^)]*\)\s*")
+
+
+def called(author: str) -> str:
+    """The name a stored commenter is called by: without the date line or "said:" a comment
+    widget wrote after it, a parenthesised affiliation, or the punctuation around it ("Gary M
+    on September 17, 2018 at 8:50 pm said:" -> "Gary M", "Markus Rau," -> "Markus Rau")."""
+    name = _SIGNATURE.sub("", author.strip())
+    name = _AFFILIATION.sub(" ", name)
+    return name.strip(" \t,;:.!?-–—\"'“”‘’@")
+
+
 @functools.lru_cache(maxsize=4)
 def _authors_pattern(authors: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
     """One alternation of every named author (folded, longest first, so a longer name wins),
@@ -138,6 +155,12 @@ def _authors_pattern(authors: tuple[str, ...]) -> tuple[re.Pattern[str], dict[st
     for author in authors:
         if len(author) >= 3:
             names.setdefault(fold(author), author)
+    # Then the name each is called by (``called``), where it differs: a reader stored as "Gary M
+    # on September 17, 2018 at 8:50 pm said:" or "Markus Rau," is asked about as "Gary M".
+    for author in authors:
+        name = called(author)
+        if len(name) >= 3:
+            names.setdefault(fold(name), author)
     if not names:
         return re.compile(r"(?!)"), names
     alternation = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
