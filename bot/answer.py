@@ -8,7 +8,7 @@ nothing itself. When no sentence is close enough to the question, the answer say
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
@@ -129,11 +129,26 @@ FEATURES = (
     "rare_context_coverage",
     "bigram_coverage",
     "title_coverage",
+    # Round 3 (news questions, which paraphrase their answer sentence; see ``answer_type``,
+    # ``focus_terms`` and ``_reading_features``).
+    "answer_type",
+    "focus",
+    "new_entities",
+    "specific_coverage",
+    "specific_gap",
+    "resolved_coverage",
+    "lead",
 )
+# fmt: off
 WEIGHTS = np.array(
-    [-6.0, 4.0, 1.0, 1.5, 4.0, 1.0, 1.0, 1.0, 0.8, -0.8, 4.0, 4.0, 0.3, 0.5, 0, 0, 0, 0, 0, 0, 0],
+    [
+        -6.0, 4.0, 1.0, 1.5, 4.0, 1.0, 1.0, 1.0, 0.8, -0.8, 4.0, 4.0, 0.3, 0.5, 0, 0, 0, 0, 0,
+        0, 0,
+        1.0, 0, 0, 0, 0, 0, 0,
+    ],
     dtype=np.float64,
 )
+# fmt: on
 
 # The abstention model: "does this answer hold what was asked at all?", judged from the best
 # sentence's ranking score and features and from what retrieval saw of the question as a whole.
@@ -192,6 +207,11 @@ ABSTAIN_WEIGHTS = np.array(
     ],
     dtype=np.float64,
 )
+
+# The optional cross-encoder (``RERANK_MODEL``, ``bot.rerank``): how many of the best sentences
+# it re-scores, and how much its score counts against the linear logit (``reranked``).
+RERANK_TOP = 12
+RERANK_WEIGHT = 1.0
 
 # Set to False (``abstention_off``) to measure the ranking alone: every unfiltered ask answers.
 _ABSTAIN: ContextVar[bool] = ContextVar("abstain", default=True)
@@ -398,6 +418,185 @@ def asked_type(question: str) -> str | None:
     return None
 
 
+# --- reading a question the way a researcher words it (round 3) ------------------------------
+#
+# News questions paraphrase their answer sentence ("how old is the former Galway mayor?" against
+# "the 68-year-old ..."): shared words pick the page and its lead sentence, and what tells the
+# answering sentence apart is that it holds what was asked for. ``answer_type`` reads that
+# finer than ``asked_type``; ``focus_terms`` the noun the question asks about ("how many jobs",
+# "which town"); ``_reading_features`` judges the topic at page level (the question's words the
+# page's title already holds) and the answer at sentence level.
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# Read at the question's first wh-word only: "what did Christie say ... when he quit" asks for
+# no date. Up to two words may stand between the wh-word and its noun ("which London theatre").
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_NOUN_GAP = r"(?:[\w'’-]+\s+){0,2}?"
+_TYPE_QUESTIONS = (
+    ("age", re.compile(r"how old\b|(?:what|which) age\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"when\b|(?:what|which) (?:year|date|days?|month|century|decade|time|minute)\b|"
+            r"how long ago\b",
+            re.I,
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"how (?:many|much|long|far|large|big|high|tall|often|close|heavy|fast)\b|"
+            rf"(?:what|which) (?:(?:is|was|were|are) the )?{_NOUN_GAP}(?:share|proportion|"
+            r"percentage|percent|number|amount|level|total|value|cost|price|size|rate|sum|"
+            r"figure|population)\b|what did (?:it|they|\w+) cost\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            rf"(?:who|whom|whose)\b|(?:which|what) {_NOUN_GAP}(?:person|man|woman|player|star|"
+            r"character|singer|actor|official|lawmaker|politician|minister|leader)\b",
+            re.I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            rf"where\b|(?:which|what) {_NOUN_GAP}(?:town|city|country|state|region|village|"
+            r"place|province|county|district|street|area|island|theatre|theater|hospital|"
+            r"venue|stadium|school|university|prison|hotel|hostel)\b",
+            re.I,
+        ),
+    ),
+    (
+        "organisation",
+        re.compile(
+            rf"(?:which|what) {_NOUN_GAP}(?:company|firm|party|organi[sz]ation|group|newspaper|"
+            r"paper|outlet|team|club|bank|charity|agency|brand|network|union|airline|band|"
+            r"package|names?)\b|what (?:is|was|are|were) the names? of\b",
+            re.I,
+        ),
+    ),
+)
+# What each type looks like in a sentence.
+_FIGURE = re.compile(
+    r"(?:[$£€¥₹]|\b(?:rm|rs|us\$|c\$|a\$|r)\s?)\d[\d,.]*(?:\s?(?:-\s?)?(?:million|billion|"
+    r"trillion|bn|m|k)\b)?|\b\d[\d,.]*(?:\s?%|\s?(?:-\s?)?[a-z]+)|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half)\b(?:\s[a-z]+)?",
+    re.I,
+)
+_AGE = re.compile(
+    r"\b\d{1,3}[- ]years?[- ]old\b|\b\d{1,3} years? of age\b|\baged? \d{1,3}\b|"
+    r"\b[A-Z][\w'’-]+, \d{1,3}\b(?![,.]\d)|\(\d{1,3}\)",
+)
+_DATE_IN_SENTENCE = re.compile(
+    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
+    r"tonight|last (?:week|month|year)|next (?:week|month|year))\b|\b\d+(?:st|nd|rd|th) minute\b|"
+    rf"\b(?:{_MONTHS})\b",
+    re.I,
+)
+# A run of capitalised words (a name), allowing the particles names carry.
+_NAME_RUN = re.compile(
+    r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|von|van|der|al|bin|la|le|of|the)\s+)?[A-Z][\w'’.-]*)*"
+)
+_PLACE = re.compile(r"\b(?:in|at|from|near|to|of|outside)\s+(?:the\s+)?[A-Z][\w'’-]+")
+# Words after the wh-word that are not what the question asks about.
+_NOT_FOCUS = frozenset(
+    """did does do is was were are has have had will would can could should much many long
+    far old""".split()
+)
+_WH_FOCUS = re.compile(r"\b(?P<lead>how (?:many|much)|which|what|whose)\b", re.I)
+# Words between the wh-word and its noun: "what is the name", "how many of the".
+_SKIPPED = frozenset("is was are were the of a an".split())
+
+
+def answer_type(question: str) -> str | None:
+    """What the question asks for, finer than ``asked_type``: "age", "date", "amount" (a count
+    or amount, with its unit), "person", "place", "organisation", or None."""
+    found = _WH_WORD.search(question)
+    if found is None:
+        return None
+    asked = question[found.start() :]
+    for kind, pattern in _TYPE_QUESTIONS:
+        if pattern.match(asked):
+            return kind
+    return None
+
+
+def focus_terms(question: str) -> set[str]:
+    """The roots of the noun phrase the question asks about, up to three words after its
+    first wh-word: "how many jobs ..." {"job"}, "which London theatre did ..." {"londo",
+    "theat"}, "what level of support ..." {"level"}; empty when the wh-word is followed by a
+    verb ("what did ...") or nothing."""
+    found = _WH_FOCUS.search(question)
+    if found is None or _WH_WORD.search(question) is None:
+        return set()
+    if found.start() != _WH_WORD.search(question).start():  # type: ignore[union-attr]
+        return set()
+    roots: set[str] = set()
+    for word in words(question[found.end("lead") :])[:4]:
+        if (
+            word in _SKIPPED
+            and not roots
+            and not (found.group("lead")[:3].lower() == "how" and word in _NOT_FOCUS)
+        ):
+            continue
+        if not is_content(word) or word in _NOT_FOCUS:
+            break
+        roots.add(_root(word))
+        if len(roots) == 3:
+            break
+    return roots
+
+
+def _new(items: list[str], question_stems: set[str]) -> list[str]:
+    """Those of ``items`` (matched text) not all of whose words the question already has."""
+    return [
+        item
+        for item in items
+        if not all(stem(w) in question_stems for w in words(item)) and words(item)
+    ]
+
+
+def typed_answers(kind: str | None, sentence: str, question_stems: set[str]) -> bool:
+    """Whether ``sentence`` holds something of the ``answer_type`` ``kind`` that the question
+    does not name: a figure with its unit, an age, a date, a name of two words or more (a
+    person), a capitalised word after "in / at / from" (a place), or any name."""
+    if kind is None:
+        return False
+    if kind == "amount":
+        found = [m.group(0) for m in _FIGURE.finditer(sentence)]
+        # A bare year is a date, not an amount.
+        found = [f for f in found if not re.fullmatch(r"(1[5-9]\d\d|20\d\d)s?", f.strip())]
+    elif kind == "age":
+        found = [m.group(0) for m in _AGE.finditer(sentence)]
+    elif kind == "date":
+        found = [m.group(0) for m in _DATE_IN_SENTENCE.finditer(sentence)]
+    elif kind == "person":
+        found = [m.group(0) for m in _NAME_RUN.finditer(sentence) if " " in m.group(0).strip()]
+    elif kind == "place":
+        found = [m.group(0).split(None, 1)[1] for m in _PLACE.finditer(sentence)]
+    else:
+        found = [m.group(0) for m in _NAME_RUN.finditer(sentence)]
+    return bool(_new(found, question_stems))
+
+
+def _entities(sentence: str) -> list[str]:
+    """Names (capitalised runs not opening the sentence) and figures in ``sentence``."""
+    names = [m.group(0) for m in _NAME_RUN.finditer(sentence) if m.start() > 0]
+    figures = [m.group(0) for m in re.finditer(r"\d[\d,.]*", sentence)]
+    return names + figures
+
+
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|their|its|him|them)\b", re.I)
+
+
 def _holds_type(kind: str | None, sentence: str, question_stems: set[str]) -> bool:
     """Whether ``sentence`` holds something of the asked type that the question does not name."""
     if kind == "date":
@@ -474,6 +673,7 @@ def features(
     passage_coverage = {key: _coverage(weights, found) for key, found in passage_stems.items()}
     best_coverage = max(passage_coverage.values())
     title_coverage = {id(hit): _coverage(weights, _stems(hit.passage.title or "")) for hit in hits}
+    reading = _reading_features(question, weights, sentences, tokens, stems, question_stems)
     rows = np.zeros((len(sentences), len(FEATURES)))
     for i, (hit, span) in enumerate(sentences):
         text = span.of(hit.passage.text)
@@ -519,12 +719,61 @@ def features(
             if question_bigrams
             else 0.0,
             title_coverage[id(hit)],
+            *reading[i],
         )
     rows[:, FEATURES.index("similarity_gap")] = rows[:, 1] - rows[:, 1].max()
     rows[:, FEATURES.index("coverage_gap")] = rows[:, 4] - rows[:, 4].max()
     passage_column = rows[:, FEATURES.index("passage_similarity")]
     rows[:, FEATURES.index("passage_similarity_gap")] = passage_column - passage_column.max()
+    specific = rows[:, FEATURES.index("specific_coverage")]
+    rows[:, FEATURES.index("specific_gap")] = specific - specific.max()
     return rows
+
+
+def _reading_features(
+    question: str,
+    weights: dict[str, float],
+    sentences: list[tuple[Hit, Span]],
+    tokens: list[list[str]],
+    stems: list[set[str]],
+    question_stems: set[str],
+) -> list[tuple[float, ...]]:
+    """The round-3 columns of ``features`` for each sentence: ``answer_type`` (it holds what
+    the question asks for, of the finer type), ``focus`` (it names the noun asked about),
+    ``new_entities`` (names and figures the question lacks, up to 3, as a share of 3),
+    ``specific_coverage`` (the coverage of the question's words that its page's title does not
+    already hold: the topic is judged at page level, the answer at sentence level; all the
+    words when the title holds every one), ``specific_gap`` (set by ``features``),
+    ``resolved_coverage`` (coverage read with the sentence before it and the page's title when
+    it speaks of its subject by pronoun) and ``lead`` (the page's first sentence)."""
+    kind = answer_type(question)
+    focus = focus_terms(question)
+    title_stems: dict[int, set[str]] = {}
+    out: list[tuple[float, ...]] = []
+    for i, (hit, span) in enumerate(sentences):
+        text = span.of(hit.passage.text)
+        key = id(hit)
+        if key not in title_stems:
+            title_stems[key] = _stems(hit.passage.title or "")
+        title = title_stems[key]
+        specific = {term: w for term, w in weights.items() if term not in title} or weights
+        first = i == 0 or sentences[i - 1][0] is not hit
+        context = stems[i]
+        if _PRONOUN.search(text):
+            context = context | title | (stems[i - 1] if not first else set())
+        roots = {_root(word) for word in tokens[i]}
+        out.append(
+            (
+                float(typed_answers(kind, text, question_stems)),
+                float(bool(focus) and focus <= roots),
+                min(len(_new(_entities(text), question_stems)), 3) / 3.0,
+                _coverage(specific, stems[i]),
+                0.0,
+                _coverage(weights, context),
+                float(first and hit.passage.position == 0),
+            )
+        )
+    return out
 
 
 def probabilities(rows: np.ndarray, weights: np.ndarray = WEIGHTS) -> np.ndarray:
@@ -589,6 +838,31 @@ def evidence(
     return abstention_inputs(question, hits, sentences, rows, logits, int(np.argmax(logits)))
 
 
+def reranked(
+    question: str,
+    sentences: list[tuple[Hit, Span]],
+    logits: np.ndarray,
+    reranker: Callable[[str, Sequence[str]], np.ndarray],
+) -> np.ndarray:
+    """``logits`` with the reranker's judgement added: the ``RERANK_TOP`` best sentences are
+    scored by the cross-encoder, and each gains ``RERANK_WEIGHT`` times its distance to the best
+    of them (the reranker's favourite keeps its logit, so the abstention model, which reads it,
+    sees what it was fitted on); the sentences it did not read fall by its largest distance."""
+    top = [int(i) for i in np.argsort(-logits, kind="stable")[:RERANK_TOP]]
+    read = np.asarray(
+        reranker(
+            question, [span.of(hit.passage.text) for hit, span in (sentences[i] for i in top)]
+        ),
+        dtype=np.float64,
+    )
+    if read.size != len(top) or not np.all(np.isfinite(read)):
+        return logits
+    distance = read - read.max()
+    out = logits + RERANK_WEIGHT * float(distance.min())
+    out[top] = logits[top] + RERANK_WEIGHT * distance
+    return out
+
+
 def render_text(quotes: list[Quote]) -> str:
     return "\n".join(f"{q.attribution}: “{q.text}” [{q.n}]" for q in quotes)
 
@@ -604,6 +878,7 @@ def compose(
     idf: dict[str, float] | None = None,
     abstain_below: float = ABSTAIN_BELOW,
     filtered: bool = False,
+    reranker: Callable[[str, Sequence[str]], np.ndarray] | None = None,
 ) -> Answer:
     """Pick the sentences that answer ``question``.
 
@@ -622,6 +897,8 @@ def compose(
         return Answer(question, False, NOT_FOUND)
     rows = features(question, question_vector, hits, sentence_vectors, sentences, idf)
     logits = rows @ WEIGHTS
+    if reranker is not None:
+        logits = reranked(question, sentences, logits, reranker)
     scores = 1.0 / (1.0 + np.exp(-logits))
     similarities = rows[:, FEATURES.index("similarity")]
     candidates = [
