@@ -18,6 +18,7 @@ import numpy as np
 from bot.answer import Answer, compose
 from bot.generator import Generator
 from bot.question_dates import date_range, without_phrase
+from bot.rerank import Scorer, load_reranker
 from bot.settings import Settings
 from index.archive import Archive
 from index.embedder import Embedder
@@ -172,8 +173,12 @@ class NotFound(LookupError):
 
 
 class Engine:
-    def __init__(self, archive: Archive, generator: Generator | None = None) -> None:
+    def __init__(
+        self, archive: Archive, generator: Generator | None = None, reranker: Scorer | None = None
+    ) -> None:
         self.archive = archive
+        # The optional sentence reranker (RERANK_MODEL, ``bot.rerank``).
+        self.reranker = reranker
         # The optional generator (LLM_BASE_URL): rewrites an answer's text from its quotes.
         self.generator = generator
         # Whether some passages have no vector in chromadb (None: not looked yet). Looked at
@@ -182,6 +187,12 @@ class Engine:
 
     @classmethod
     async def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
+        # Loaded first: a RERANK_MODEL that cannot load stops the start before the archive opens.
+        reranker = (
+            load_reranker(settings.rerank_model, settings.embed_device)
+            if settings.rerank_model
+            else None
+        )
         archive = await Archive.open(
             Path(settings.data_dir),
             embed_model=settings.embed_model,
@@ -190,7 +201,7 @@ class Engine:
             chroma_url=settings.chroma_url,
             embedder=embedder,
         )
-        return cls(archive, Generator.from_settings(settings))
+        return cls(archive, Generator.from_settings(settings), reranker)
 
     async def close(self) -> None:
         if self.generator is not None:
@@ -388,6 +399,7 @@ class Engine:
             require_evidence=require_evidence,
             idf=idf,
             filtered=not filters.is_empty(),
+            reranker=self.reranker,
         )
 
     async def _with_similarity(self, hits: list[Hit], question_vector: np.ndarray) -> list[Hit]:

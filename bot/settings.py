@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(
         20.0, gt=0, description="How long to wait for the generator before answering without it."
     )
+    rerank_model: str | None = Field(
+        None,
+        description="A sentence-transformers CrossEncoder (local path or cached hub id) that "
+        "re-scores the best candidate sentences of every answer; unset: the linear ranking alone.",
+    )
 
     @field_validator("discord_guild_ids", "admin_role_ids", mode="before")
     @classmethod

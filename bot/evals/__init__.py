@@ -17,4 +17,7 @@ Register = Callable[
 EVALUATIONS: list[Register] = []
 
 # Modules that register themselves (imported last: they append to EVALUATIONS above).
+from bot import rerank  # noqa: E402
 from bot.evals import extraction, news, qa  # noqa: E402, F401
+
+EVALUATIONS.append(rerank.register)
