@@ -746,8 +746,14 @@ def _reading_features(
     words when the title holds every one), ``specific_gap`` (set by ``features``),
     ``resolved_coverage`` (coverage read with the sentence before it and the page's title when
     it speaks of its subject by pronoun) and ``lead`` (the page's first sentence)."""
-    kind = answer_type(question)
-    focus = focus_terms(question)
+    # Only the columns the ranking weighs are computed on an ask (each costs a pass over every
+    # candidate sentence); ``every_feature`` computes them all, for fitting.
+    every = _EVERY_FEATURE.get()
+    need = {name for name in _READING if every or WEIGHTS[FEATURES.index(name)] != 0}
+    if "specific_gap" in need:
+        need.add("specific_coverage")
+    kind = answer_type(question) if "answer_type" in need else None
+    focus = focus_terms(question) if "focus" in need else set()
     title_stems: dict[int, set[str]] = {}
     out: list[tuple[float, ...]] = []
     for i, (hit, span) in enumerate(sentences):
@@ -756,24 +762,46 @@ def _reading_features(
         if key not in title_stems:
             title_stems[key] = _stems(hit.passage.title or "")
         title = title_stems[key]
-        specific = {term: w for term, w in weights.items() if term not in title} or weights
         first = i == 0 or sentences[i - 1][0] is not hit
-        context = stems[i]
-        if _PRONOUN.search(text):
-            context = context | title | (stems[i - 1] if not first else set())
-        roots = {_root(word) for word in tokens[i]}
+        specific = resolved = 0.0
+        if "specific_coverage" in need:
+            kept = {term: w for term, w in weights.items() if term not in title} or weights
+            specific = _coverage(kept, stems[i])
+        if "resolved_coverage" in need:
+            context = stems[i]
+            if _PRONOUN.search(text):
+                context = context | title | (stems[i - 1] if not first else set())
+            resolved = _coverage(weights, context)
         out.append(
             (
                 float(typed_answers(kind, text, question_stems)),
-                float(bool(focus) and focus <= roots),
-                min(len(_new(_entities(text), question_stems)), 3) / 3.0,
-                _coverage(specific, stems[i]),
+                float(bool(focus) and focus <= {_root(word) for word in tokens[i]}),
+                min(len(_new(_entities(text), question_stems)), 3) / 3.0
+                if "new_entities" in need
+                else 0.0,
+                specific,
                 0.0,
-                _coverage(weights, context),
+                resolved,
                 float(first and hit.passage.position == 0),
             )
         )
     return out
+
+
+_READING = FEATURES[FEATURES.index("answer_type") :]
+# Set (``every_feature``) to compute every column of ``features``, weighed or not.
+_EVERY_FEATURE: ContextVar[bool] = ContextVar("every_feature", default=False)
+
+
+@contextmanager
+def every_feature() -> Iterator[None]:
+    """Within this block ``features`` computes every column, also those the shipped weights
+    leave at 0: what fitting new weights needs (``archivist eval qa --fit``)."""
+    token = _EVERY_FEATURE.set(True)
+    try:
+        yield
+    finally:
+        _EVERY_FEATURE.reset(token)
 
 
 def probabilities(rows: np.ndarray, weights: np.ndarray = WEIGHTS) -> np.ndarray:

@@ -50,6 +50,7 @@ from bot.answer import (
     Answer,
     abstention_off,
     compose,
+    every_feature,
     evidence,
     features,
     probabilities,
@@ -607,7 +608,8 @@ async def fit(
     for question in questions:
         which = "dev" if question.article < args.dev_articles else "test"
         if which == "dev":
-            r, y = await candidate_rows(engine, question)
+            with every_feature():
+                r, y = await candidate_rows(engine, question)
             rows.append(r)
             labels.append(y)
         found = await abstention_row(engine, question)

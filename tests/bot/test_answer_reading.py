@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.answer import FEATURES, answer_type, features, focus_terms, typed_answers
+from bot.answer import (
+    FEATURES,
+    answer_type,
+    every_feature,
+    features,
+    focus_terms,
+    typed_answers,
+)
 from index.models import Hit, Passage
 from index.text import sentence_spans
 
@@ -74,7 +81,8 @@ def _rows(question: str, title: str, text: str) -> np.ndarray:
     hit = Hit(passage, 1.0, similarity=0.5)
     sentences = [(hit, span) for span in sentence_spans(text)]
     vectors = np.zeros((len(sentences), 4))
-    return features(question, np.zeros(4), [hit], vectors, sentences, {})
+    with every_feature():
+        return features(question, np.zeros(4), [hit], vectors, sentences, {})
 
 
 def test_the_topic_is_judged_at_page_level_and_the_answer_at_sentence_level() -> None:
@@ -104,3 +112,13 @@ def test_a_pronoun_is_read_with_the_sentence_before_and_the_title() -> None:
     coverage = rows[:, FEATURES.index("coverage")]
     assert resolved[1] > coverage[1]
     assert resolved[0] == coverage[0]
+
+
+def test_columns_the_ranking_does_not_weigh_are_left_out_on_an_ask() -> None:
+    text = "Canada's economy beat forecasts. It added 88,000 jobs in May."
+    passage = Passage("p1", "d1", "article", 0, text, None, "Canada's economy", None, None, None)
+    hit = Hit(passage, 1.0, similarity=0.5)
+    sentences = [(hit, span) for span in sentence_spans(text)]
+    rows = features("How many jobs?", np.zeros(4), [hit], np.zeros((2, 4)), sentences, {})
+    assert rows[:, FEATURES.index("answer_type")].tolist() == [0.0, 1.0]
+    assert rows[:, FEATURES.index("new_entities")].tolist() == [0.0, 0.0]
