@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format clean eval-ingest eval-qa eval-news bench bench-discord bench-discord-reindex bench-warc
+.PHONY: install run test lint format clean eval-ingest eval-qa eval-news reranker bench bench-discord bench-discord-reindex bench-warc
 
 # torch goes in first and pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
 # pulled in by sentence-transformers would bring gigabytes of CUDA packages.
@@ -63,6 +63,11 @@ eval-news: $(STAMP)
 		$(VENV)/bin/archivist eval news --data $(EVAL)/qa/news-dev.jsonl \
 			--archive $(EVAL)/extraction $(EVAL)/../corpus/seed $(EVAL_NEWS_ARGS); \
 	else echo "eval-news: $(EVAL)/qa/news-dev.jsonl not found: skipped"; fi
+
+## The optional sentence reranker (RERANK_MODEL=build/reranker): fine-tuned, seeded, on CPU from the
+## bundled model on the dev halves of XQuAD-en and news-dev and generated cloze questions.
+reranker: $(STAMP)
+	$(VENV)/bin/archivist eval rerank-train $(RERANK_ARGS)
 
 ## Archive scale in one table: ingest of 10,000 passages against the raw model rate, ask latency
 ## at 100,000 passages (builds that archive once under build/bench), disk per 100k, peak RSS.
