@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import BENCHMARKS
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.evals.qa import CACHE, build_archive, cache_key, load_distractors, load_squad
 from bot.settings import Settings
 from index.archive import Archive

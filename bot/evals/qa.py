@@ -5,8 +5,8 @@ The file's paragraphs become documents (their article title as the headline), ne
 articleBody) are added as distracting pages, and every question goes through ``Engine.ask``,
 exactly as the bot asks. A quote counts when a gold answer's text lies inside it. The engine is
 reported twice: as shipped (``engine``), and with its abstention gate off (``ungated``: every
-question answered with the best sentences, ``bot.answer.abstention_off``), so that the ranking's
-own quality and what the gate costs of it are both visible.
+question answered with the best sentences, ``bot.answering.answer.abstention_off``), so that
+the ranking's own quality and what the gate costs of it are both visible.
 
 Baselines, each quoting one sentence from the same archive and the same 8 passages budget:
 ``bm25`` (FTS5 passages, then the sentence with the best sentence-level BM25), ``dense`` (nearest
@@ -14,7 +14,7 @@ passages, then the sentence nearest the question), ``rrf`` (fused passages, then
 the reciprocal rank fusion of those two sentence rankings) and ``para-then-sent`` (the single
 best fused passage, then its best sentence by that fusion).
 
-The scoring weights in ``bot.answer`` were fitted (``--fit``) on the *dev* half only: the
+The scoring weights in ``bot.answering.answer`` were fitted (``--fit``) on the *dev* half only: the
 paragraphs of the file's first half of articles. The *test* half is reported on its own so the
 figure on data the weights never saw is visible. ``--remove-gold`` builds two archives, each
 with half of the paragraphs (alternating), and asks each half's questions of the archive that
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer import (
+from bot.answering.answer import (
     ABSTAIN_BELOW,
     ABSTAIN_FEATURES,
     FEATURES,
@@ -54,8 +54,7 @@ from bot.answer import (
     features,
     probabilities,
 )
-from bot.engine import PASSAGES_FOR_QUOTES, Engine
-from bot.evals import EVALUATIONS
+from bot.answering.engine import PASSAGES_FOR_QUOTES, Engine
 from bot.settings import Settings
 from index.archive import Archive
 from index.models import Hit, SearchFilters
@@ -421,7 +420,7 @@ def fit_abstention(
     Positives: ``present`` answers (gold archived) with the answer in one of their quotes;
     negatives: the other present ones and every absent one, as the remove-gold figure counts
     them. Fitted on standardised inputs, so that one ``l2`` suits similarities, shares and
-    counts alike, and returned in the raw inputs' scale for ``bot.answer``."""
+    counts alike, and returned in the raw inputs' scale for ``bot.answering.answer``."""
     rows = np.array([j.inputs for j in present + absent])
     labels = np.array([j.any for j in present] + [False] * len(absent), dtype=float)
     # Column 0 is the bias: left as it is (and unpenalised by ``fit_logistic``).
@@ -596,8 +595,8 @@ async def fit(
 ) -> None:
     """Fit, on the dev half only, the sentence ranking weights and the abstention model with
     its threshold (the latter on the gold-present archive and the remove-gold ones); print them
-    to paste into ``bot.answer``, with what they give on dev, test and all (the test figures
-    are for reading, never for choosing)."""
+    to paste into ``bot.answering.answer``, with what they give on dev, test and all (the test
+    figures are for reading, never for choosing)."""
     dev = [q for q in questions if q.article < args.dev_articles]
     if not dev:
         print("eval qa --fit: no questions in the dev half", file=sys.stderr)
@@ -780,6 +779,3 @@ def register(
     )
     parser.add_argument("--cache", type=Path, help=f"scratch archives (default {CACHE})")
     parser.set_defaults(handler=run_qa)
-
-
-EVALUATIONS.append(register)

@@ -6,7 +6,7 @@ enough of Discord's HTTP API and gateway on 127.0.0.1 that an unmodified ``comma
 in, sync application commands, receive gateway events and answer interactions.  Everything the
 bot sends is recorded so tests can assert on the exact payloads Discord would have received.
 
-Typical use (``point_discord_at`` is the bot's own, from ``bot.discord_app``)::
+Typical use (``point_discord_at`` is the bot's own, from ``bot.discord.app``)::
 
     async with FakeDiscord() as fake:
         point_discord_at(fake.api_base, fake.gateway_url)
