@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from bench import BENCHMARKS
-from bot.engine import Engine
-from bot.evals.qa import CACHE, build_archive, cache_key, load_distractors, load_squad
+from bot.answering.engine import Engine
+from bot.evals.qa_data import CACHE, build_archive, cache_key, load_distractors, load_squad
 from bot.settings import Settings
 from index.archive import Archive
 from index.models import CommentRecord, DocumentRecord, PassageRecord, SearchFilters, stable_id

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))  # the fake Discord lives with the tests
 
 from fake_discord import DEFAULT_GUILD_ID, FakeDiscord, FakeInteraction  # noqa: E402
 
-from bot.discord_app import create_bot  # noqa: E402
-from bot.engine import Engine  # noqa: E402
+from bot.answering.engine import Engine  # noqa: E402
+from bot.discord.app import create_bot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.archive import Archive  # noqa: E402
 from index.embedder import Embedder, load_embedder  # noqa: E402

@@ -129,7 +129,7 @@ def _eval_pages(eval_dir: Path) -> list[dict[str, Any]]:
     squad = eval_dir / "qa" / "xquad.en.json"
     if not squad.is_file():
         return []
-    from bot.evals.qa import load_distractors, load_squad
+    from bot.evals.qa_data import load_distractors, load_squad
 
     pages, _, _ = load_squad(squad)
     folders = [eval_dir / "extraction" / "fundus", eval_dir / "extraction" / "scrapinghub"]

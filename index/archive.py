@@ -3,27 +3,33 @@
 ``ingest`` writes through ``Archive.save_document`` and ``Archive.sync_vectors``; ``bot`` reads
 through ``Archive.search`` and the lookups. Blocking work (the model, chromadb) runs in worker
 threads so an event loop that awaits the archive keeps its beat.
+
+``VectorPipeline`` (embedding beside ingest) lives in ``vector_pipeline`` and ``ArchiveStats`` in
+``models``; both are still imported from here. What remains is one class past 400 lines because
+its read-side caches (passage counts, term frequencies, date bounds, the projection, the vector
+table) serve both its writing and its searching halves and are dropped together by ``changed``;
+and the tuning constants below are read in this module, so patching them here (as tests do)
+takes effect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from index.documents import SaveOutcome, SaveResult
 from index.embedder import Backend, Embedder, load_embedder
-from index.models import DocumentRecord, Hit, Passage, SearchFilters
+from index.models import ArchiveStats, DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
-from index.store import PendingPassage, SaveOutcome, SaveResult, Store
-from index.text import content_words, sentence_spans
+from index.store import Store
+from index.stored_vectors import PendingPassage
+from index.text import content_words
 from index.vector_codec import (
     PROJECTED_DIMENSION,
     ProjectedTable,
@@ -32,6 +38,9 @@ from index.vector_codec import (
     pack,
     unpack,
 )
+from index.vector_pipeline import SyncTimings as SyncTimings
+from index.vector_pipeline import VectorPipeline as VectorPipeline
+from index.vector_pipeline import embed_passages
 from index.vectors import VectorIndex
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -62,20 +71,6 @@ def collection_name(archive_id: str, version: int) -> str:
 
 class ModelMismatch(RuntimeError):
     """The archive's vectors were made by another model than the one configured."""
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveStats:
-    documents: int
-    passages: int
-    article_passages: int
-    comment_passages: int
-    vectors: int
-    index_version: int
-    last_ingest: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
 
 
 class Archive:
@@ -232,26 +227,8 @@ class Archive:
     ) -> tuple[np.ndarray, list[list[tuple[int, int]]], list[np.ndarray]]:
         """Passage vectors, sentence spans and sentence vectors, computed once at sync so an ask
         embeds only the question (embedding ~40 candidate sentences per ask costs ~100 ms on two
-        cores). An embedder that can (ONNX) pools the sentence vectors from the passages' own
-        forward pass; others embed each sentence again."""
-        embedder = await self.embedder()
-        spans = [[(s.start, s.end) for s in sentence_spans(text)] for text in texts]
-        with_sentences = getattr(embedder, "embed_with_sentences", None)
-        if with_sentences is not None:
-            vectors, sentences = await asyncio.to_thread(with_sentences, texts, spans)
-            return vectors, spans, sentences
-        vectors = await asyncio.to_thread(embedder.embed, texts)
-        pieces = [
-            text[a:b]
-            for text, passage_spans in zip(texts, spans, strict=True)
-            for a, b in passage_spans
-        ]
-        flat = await asyncio.to_thread(embedder.embed, pieces) if pieces else vectors[:0]
-        sentences, offset = [], 0
-        for passage_spans in spans:
-            sentences.append(flat[offset : offset + len(passage_spans)])
-            offset += len(passage_spans)
-        return vectors, spans, sentences
+        cores); see ``vector_pipeline.embed_passages``."""
+        return await embed_passages(await self.embedder(), texts)
 
     async def write_vectors(
         self,
@@ -517,74 +494,3 @@ class Archive:
             last_ingest=await self.store.last_ingest(),
             **counts,
         )
-
-
-@dataclass(slots=True)
-class SyncTimings:
-    """Busy seconds of each stage of a ``VectorPipeline`` (they overlap in wall time)."""
-
-    embed: float = 0.0
-    chroma: float = 0.0
-    sqlite: float = 0.0
-    passages: int = 0
-
-
-class VectorPipeline:
-    """Embeds pending passages in a worker thread while the caller keeps reading and saving
-    pages, and writes chromadb in another: on two cores the model is the bound, so everything
-    else has to happen beside it, not between its batches.
-
-    One batch is embedded at a time; ``feed`` first lands the batch in flight (SQLite copies and
-    the embedded mark, chromadb in the background) so the next ``pending_passages`` never
-    returns a passage twice. A passage is marked embedded before chromadb has its vector; a
-    run killed in between leaves it missing there, which ``reconcile_vectors`` (at the start of
-    every ingest) finds and queues again. ``finish`` lands everything; call
-    ``Archive.sync_vectors`` after it for deletions and stragglers.
-    """
-
-    def __init__(self, archive: Archive) -> None:
-        self.archive = archive
-        self.timings = SyncTimings()
-        self._embedding: tuple[list[PendingPassage], asyncio.Task[Any]] | None = None
-        self._chroma: asyncio.Task[None] | None = None
-
-    async def feed(self, limit: int) -> int:
-        """Start embedding up to ``limit`` pending passages; returns how many."""
-        await self._land()
-        pending = await self.archive.store.pending_passages(limit)
-        if pending:
-            task = asyncio.create_task(self._embed([p.text for p in pending]))
-            self._embedding = (pending, task)
-        return len(pending)
-
-    async def finish(self) -> None:
-        await self._land()
-        if self._chroma is not None:
-            chroma, self._chroma = self._chroma, None
-            await chroma
-
-    async def _embed(self, texts: list[str]) -> tuple[Any, Any, Any]:
-        started = time.perf_counter()
-        result = await self.archive.embed_passages(texts)
-        self.timings.embed += time.perf_counter() - started
-        return result
-
-    def _upsert(self, ids: list[str], vectors: np.ndarray) -> None:
-        started = time.perf_counter()
-        self.archive.vectors.upsert(ids, vectors)
-        self.timings.chroma += time.perf_counter() - started
-
-    async def _land(self) -> None:
-        if self._embedding is None:
-            return
-        (pending, task), self._embedding = self._embedding, None
-        vectors, spans, sentences = await task
-        ids = [p.passage_id for p in pending]
-        if self._chroma is not None:  # one chromadb batch in flight at a time
-            chroma, self._chroma = self._chroma, None
-            await chroma
-        self._chroma = asyncio.create_task(asyncio.to_thread(self._upsert, ids, vectors))
-        started = time.perf_counter()
-        await self.archive.keep_vectors(ids, vectors, spans, sentences)
-        self.timings.sqlite += time.perf_counter() - started
-        self.timings.passages += len(ids)

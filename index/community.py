@@ -19,9 +19,10 @@ from typing import Any
 
 import aiosqlite
 
+from index.filters import filter_sql
+from index.lexical import fts_query
 from index.models import PassageKind, SearchFilters
 from index.schema import migrate
-from index.store import _filter_sql, fts_query
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -189,7 +190,7 @@ class CommunityStore:
         kind; passages of undated pages are left out."""
         if not terms:
             return []
-        where, params = _filter_sql(filters)
+        where, params = filter_sql(filters)
         sql = f"""
             SELECT substr(d.published, 1, 7) AS month, p.kind, count(*)
             FROM passages_fts

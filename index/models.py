@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 PassageKind = Literal["article", "comment"]
 KINDS: tuple[PassageKind, ...] = ("article", "comment")
@@ -106,3 +106,19 @@ class Hit:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     similarity: float | None = None  # cosine similarity to the query, when dense found it
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStats:
+    """What ``Archive.stats`` counts (``/stats``, ``archivist stats``)."""
+
+    documents: int
+    passages: int
+    article_passages: int
+    comment_passages: int
+    vectors: int
+    index_version: int
+    last_ingest: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}

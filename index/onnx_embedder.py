@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import work_offline
+from index.offline import work_offline
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ PASSAGE_TEXT = """passage_text(
     CASE WHEN p.comment_id IS NULL THEN d.body
          ELSE (SELECT c.text FROM comments c WHERE c.id = p.comment_id) END,
     p.source_start, p.source_end)"""
-# Filter tokens of a passage (see ``store.facet_query``): site and author as hex of their
+# Filter tokens of a passage (see ``lexical.facet_query``): site and author as hex of their
 # ASCII-lowercased text (what COLLATE NOCASE compares), dates at three grains.
 FACETS = """('kind' || p.kind
     || CASE WHEN d.site IS NULL THEN '' ELSE ' s' || hex(lower(d.site)) END

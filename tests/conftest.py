@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import Settings
 from index.archive import Archive
 from index.embedder import Embedder, HashEmbedder, load_embedder

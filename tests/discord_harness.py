@@ -13,8 +13,9 @@ import discord.http
 from conftest import settings_for
 from fake_discord import DEFAULT_GUILD_ID, FakeDiscord, FakeInteraction, RecordedRequest, run_bot
 
-from bot.discord_app import ArchivistBot, create_bot
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.discord.app import create_bot
+from bot.discord.client import ArchivistBot
 from index.embedder import Embedder
 
 TOKEN = "MTIzNDU2Nzg5.fake.archivist-test-token"

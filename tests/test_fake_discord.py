@@ -27,7 +27,7 @@ from fake_discord import (
     run_bot,
 )
 
-from bot.discord_app import point_discord_at
+from bot.discord.app import point_discord_at
 
 TOKEN = "fake-token"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from bot.cli import main
 from bot.settings import Settings, SettingsError, load_settings
+from bot.terminal.cli import main
 
 
 def test_env_example_lists_every_setting_with_its_default() -> None:

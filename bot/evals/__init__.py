@@ -1,8 +1,13 @@
 """Evaluations, run as ``archivist eval NAME``: each module here contributes one subcommand.
 
-A module registers itself by adding a function to ``EVALUATIONS`` that takes the ``eval``
-subparsers and the options every command shares (``--data-dir``), adds its parser and sets
-``handler`` (an ``async (args, settings) -> int``) as the parser's default.
+Each module defines ``register(subparsers, common)``, which adds its parser to the ``eval``
+subparsers (with ``common``, the options every command shares, such as ``--data-dir``) and sets
+``handler`` (an ``async (args, settings) -> int``) as the parser's default; ``EVALUATIONS``
+lists them in the order ``archivist eval --help`` shows them.
+
+Layer rule: an evaluation drives the answering engine and the index as the product does, so it
+may import ``bot.answering``, ``bot.settings``, ``index`` and ``ingest``; never a face
+(``bot.discord``, ``bot.terminal``) and never ``bench``. Only the terminal face imports it.
 """
 
 from __future__ import annotations
@@ -10,14 +15,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from bot.evals import extraction, news, qa, rerank_training
+
 Register = Callable[
     ["argparse._SubParsersAction[argparse.ArgumentParser]", argparse.ArgumentParser], None
 ]
 
-EVALUATIONS: list[Register] = []
-
-# Modules that register themselves (imported last: they append to EVALUATIONS above).
-from bot import rerank  # noqa: E402
-from bot.evals import extraction, news, qa  # noqa: E402, F401
-
-EVALUATIONS.append(rerank.register)
+EVALUATIONS: list[Register] = [
+    extraction.register,
+    qa.register,
+    news.register,
+    rerank_training.register,
+]

@@ -33,7 +33,6 @@ from typing import Any
 import trafilatura
 from trafilatura.utils import decode_file, load_html
 
-from bot.evals import EVALUATIONS
 from bot.settings import Settings
 from ingest.chunking import build_document
 from ingest.metadata import title_candidates
@@ -360,6 +359,3 @@ def register(
         help="list the fundus pages whose title is missed, with every statement of it",
     )
     parser.set_defaults(handler=cmd_eval_ingest)
-
-
-EVALUATIONS.append(register)

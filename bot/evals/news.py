@@ -32,10 +32,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.answer import Answer, abstention_off
-from bot.engine import Engine
-from bot.evals import EVALUATIONS
-from bot.evals.qa import BASELINES, Question, _start_fresh, _table, baselines
+from bot.answering.answer import Answer, abstention_off
+from bot.answering.engine import Engine
+from bot.evals.qa import format_table
+from bot.evals.qa_data import BASELINES, Question, baselines, start_fresh
 from bot.settings import Settings
 from index.models import SearchFilters
 from index.schema import MIGRATIONS
@@ -239,7 +239,7 @@ async def build_archive(data_dir: Path, paths: list[Path], settings: Settings) -
     is already there."""
     from ingest.pipeline import ingest_paths
 
-    if not _start_fresh(data_dir):
+    if not start_fresh(data_dir):
         return
     started = time.perf_counter()
     async with await Engine.open(settings.model_copy(update={"data_dir": data_dir})) as engine:
@@ -280,7 +280,7 @@ async def ask_all(
         judged["ungated"][question.id] = judge(question, ungated, origins)
         if with_baselines:
             vector = (await engine.archive.embed([question.text]))[0]
-            idf = await engine._idf(question.text)
+            idf = await engine.question_idf(question.text)
             asked = Question(question.text, question.gold, 0, 0)
             for name, (_, chosen, spent) in (await baselines(engine, asked, vector, idf)).items():
                 judged[name][question.id] = Judgement(
@@ -328,7 +328,7 @@ async def run_news(args: argparse.Namespace, settings: Settings) -> int:
         ]
         if shown:
             print(f"{half}:")
-            print(_table(shown) + "\n")
+            print(format_table(shown) + "\n")
     if args.misses:
         for q in questions:
             if q.answerable and not judged["engine"][q.id].a1:
@@ -364,6 +364,3 @@ def register(
     )
     parser.add_argument("--cache", type=Path, help=f"the archive's folder (default {CACHE})")
     parser.set_defaults(handler=run_news)
-
-
-EVALUATIONS.append(register)

@@ -5,8 +5,8 @@ The file's paragraphs become documents (their article title as the headline), ne
 articleBody) are added as distracting pages, and every question goes through ``Engine.ask``,
 exactly as the bot asks. A quote counts when a gold answer's text lies inside it. The engine is
 reported twice: as shipped (``engine``), and with its abstention gate off (``ungated``: every
-question answered with the best sentences, ``bot.answer.abstention_off``), so that the ranking's
-own quality and what the gate costs of it are both visible.
+question answered with the best sentences, ``bot.answering.answer.abstention_off``), so that
+the ranking's own quality and what the gate costs of it are both visible.
 
 Baselines, each quoting one sentence from the same archive and the same 8 passages budget:
 ``bm25`` (FTS5 passages, then the sentence with the best sentence-level BM25), ``dense`` (nearest
@@ -14,7 +14,7 @@ passages, then the sentence nearest the question), ``rrf`` (fused passages, then
 the reciprocal rank fusion of those two sentence rankings) and ``para-then-sent`` (the single
 best fused passage, then its best sentence by that fusion).
 
-The scoring weights in ``bot.answer`` were fitted (``--fit``) on the *dev* half only: the
+The scoring weights in ``bot.answering.answer`` were fitted (``--fit``) on the *dev* half only: the
 paragraphs of the file's first half of articles. The *test* half is reported on its own so the
 figure on data the weights never saw is visible. ``--remove-gold`` builds two archives, each
 with half of the paragraphs (alternating), and asks each half's questions of the archive that
@@ -28,321 +28,49 @@ the schema, so a second run only asks.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
-import shutil
-import statistics
 import sys
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bot.answer import (
-    ABSTAIN_BELOW,
+from bot.answering.answer import ABSTAIN_BELOW, abstention_off, compose
+from bot.answering.engine import PASSAGES_FOR_QUOTES, Engine
+from bot.answering.features import (
     ABSTAIN_FEATURES,
     FEATURES,
-    Answer,
-    abstention_off,
-    compose,
     every_feature,
     evidence,
     features,
     probabilities,
 )
-from bot.engine import PASSAGES_FOR_QUOTES, Engine
-from bot.evals import EVALUATIONS
+from bot.evals.qa_archives import (
+    half_archives,
+    remove_gold,
+)
+from bot.evals.qa_data import (
+    BASELINES,
+    CACHE,
+    Question,
+    Tally,
+    baselines,
+    build_archive,
+    cache_key,
+    holds_answer,
+    load_distractors,
+    load_squad,
+    record,
+    record_answer,
+)
 from bot.settings import Settings
-from index.archive import Archive
-from index.models import Hit, SearchFilters
-from index.schema import MIGRATIONS
-from index.search import reciprocal_rank_fusion
-from index.store import embedded_passages
-from index.text import content_words, words
-from ingest.chunking import build_document
+from index.models import SearchFilters
 from ingest.page import Page
 
-CACHE = Path("build/eval-qa")
-BASELINES = ("bm25", "dense", "rrf", "para-then-sent")
 # The engine as shipped, and the same engine with the abstention gate off (``abstention_off``).
 SYSTEMS = ("engine", "ungated")
-
-
-@dataclass(slots=True)
-class Question:
-    text: str
-    answers: list[str]
-    paragraph: int
-    article: int
-
-
-@dataclass(slots=True)
-class Tally:
-    """Counts for one system; recall@n over retrieved passages, A@n over quotes."""
-
-    asked: int = 0
-    recall: dict[int, int] = field(default_factory=lambda: {1: 0, 5: 0, 10: 0})
-    a1: int = 0
-    a3: int = 0
-    quotes: int = 0
-    verbatim: int = 0
-    answered: int = 0
-    latencies: list[float] = field(default_factory=list)
-
-    def row(self, name: str) -> dict[str, Any]:
-        n = max(self.asked, 1)
-        lat = sorted(self.latencies) or [0.0]
-        return {
-            "system": name,
-            "questions": self.asked,
-            "recall@1": round(self.recall[1] / n, 3),
-            "recall@5": round(self.recall[5] / n, 3),
-            "recall@10": round(self.recall[10] / n, 3),
-            "A@1": round(self.a1 / n, 3),
-            "A@3": round(self.a3 / n, 3),
-            "verbatim": round(self.verbatim / max(self.quotes, 1), 3),
-            "answered": round(self.answered / n, 3),
-            "p50_ms": round(statistics.median(lat), 1),
-            "p95_ms": round(lat[min(len(lat) - 1, math.ceil(0.95 * len(lat)) - 1)], 1),
-        }
-
-
-# --- data ------------------------------------------------------------------------------------
-
-
-def load_squad(path: Path) -> tuple[list[Page], list[Question], int]:
-    """Pages (one per paragraph), questions, and the number of articles."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    pages: list[Page] = []
-    questions: list[Question] = []
-    for article_index, article in enumerate(data):
-        title = str(article.get("title", "")).replace("_", " ") or None
-        for paragraph in article["paragraphs"]:
-            index = len(pages)
-            pages.append(
-                Page(
-                    origin=f"squad:{index}",
-                    format="squad",
-                    body=[paragraph["context"]],
-                    title=title,
-                )
-            )
-            for qa in paragraph["qas"]:
-                answers = [a["text"] for a in qa.get("answers", []) if a.get("text")]
-                if answers:
-                    questions.append(Question(qa["question"], answers, index, article_index))
-    return pages, questions, len(data)
-
-
-def _published(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
-
-
-def load_distractors(folders: list[Path]) -> list[Page]:
-    """News pages from fundus and scrapinghub ground truth files found under ``folders``."""
-    pages: list[Page] = []
-    for folder in folders:
-        for path in sorted(folder.rglob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if path.name.startswith("ground_truth") and isinstance(data, list):  # fundus
-                for index, item in enumerate(data):
-                    body = [
-                        p
-                        for section in (item.get("body") or {}).get("sections", [])
-                        for p in section.get("paragraphs", [])
-                        if p.strip()
-                    ]
-                    if body:
-                        pages.append(
-                            Page(
-                                origin=f"{path}:{index}",
-                                format="distractor",
-                                body=body,
-                                title=item.get("title"),
-                                site=item.get("publisher"),
-                                published=_published(item.get("publishing_date")),
-                            )
-                        )
-            elif path.name == "ground-truth.json" and isinstance(data, dict):  # scrapinghub
-                for key, item in sorted(data.items()):
-                    body = [p for p in str(item.get("articleBody") or "").split("\n") if p.strip()]
-                    if body:
-                        pages.append(Page(origin=f"{path}:{key}", format="distractor", body=body))
-    return pages
-
-
-def cache_key(data: Path, distractors: list[Path], settings: Settings) -> str:
-    """Names the scratch archives: same files, model and schema, same archive."""
-    return _digest(data, *sorted(distractors), settings.embed_model, len(MIGRATIONS), "v2")
-
-
-def _digest(*parts: object) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, Path):
-            # resolved: `make eval-qa` (../shared) and `make bench` must name the same archive
-            digest.update(part.read_bytes() if part.is_file() else str(part.resolve()).encode())
-        else:
-            digest.update(str(part).encode())
-    return digest.hexdigest()[:16]
-
-
-def _start_fresh(data_dir: Path) -> bool:
-    """False when a finished build is there; else clear what a broken one left."""
-    if (data_dir / "complete").exists():
-        return False
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    return True
-
-
-async def build_archive(
-    data_dir: Path, pages: list[Page], settings: Settings, embedder: Any = None
-) -> None:
-    """Ingest ``pages`` into ``data_dir`` unless a finished build is already there."""
-    done = data_dir / "complete"
-    if not _start_fresh(data_dir):
-        return
-    started = time.perf_counter()
-    async with await Archive.open(
-        data_dir, embed_model=settings.embed_model, device=settings.embed_device, embedder=embedder
-    ) as archive:
-        for page in pages:
-            await archive.save_document(build_document(page))
-        written = await archive.sync_vectors()
-    done.write_text(f"{written}\n")
-    print(
-        f"built {data_dir} ({len(pages)} pages, {written} passages) "
-        f"in {time.perf_counter() - started:.0f} s",
-        file=sys.stderr,
-    )
-
-
-# --- scoring ---------------------------------------------------------------------------------
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.split())
-
-
-def holds_answer(text: str, answers: list[str]) -> bool:
-    flat = _normal(text)
-    return any(_normal(answer) in flat for answer in answers)
-
-
-def _record(tally: Tally, passages: list[str], quotes: list[str], answers: list[str]) -> None:
-    tally.asked += 1
-    for n in tally.recall:
-        if any(holds_answer(p, answers) for p in passages[:n]):
-            tally.recall[n] += 1
-    if quotes:
-        tally.answered += 1
-    tally.a1 += bool(quotes) and holds_answer(quotes[0], answers)
-    tally.a3 += any(holds_answer(q, answers) for q in quotes[:3])
-
-
-async def _record_answer(
-    engine: Engine,
-    tallies: tuple[Tally, ...],
-    passages: list[str],
-    answer: Answer,
-    question: Question,
-) -> None:
-    """Count an engine answer in each of ``tallies``: verbatim quotes (checked against the
-    stored passage), A@n, answered share and latency."""
-    stored = await engine.archive.store.passages([q.passage_id for q in answer.quotes])
-    verbatim = 0
-    for quote in answer.quotes:
-        passage = stored.get(quote.passage_id)
-        verbatim += bool(passage and passage.text[quote.start : quote.end] == quote.text)
-    quotes = [q.text for q in answer.quotes]
-    for tally in tallies:
-        tally.quotes += len(answer.quotes)
-        tally.verbatim += verbatim
-        _record(tally, passages, quotes, question.answers)
-        tally.latencies.append(answer.latency_ms)
-
-
-def _sentence_bm25(
-    terms: list[str], idf: dict[str, float], texts: list[str], k1: float = 1.2, b: float = 0.75
-) -> np.ndarray:
-    tokens = [words(text) for text in texts]
-    average = sum(len(t) for t in tokens) / max(len(tokens), 1) or 1.0
-    scores = np.zeros(len(texts))
-    for i, sentence in enumerate(tokens):
-        for term in terms:
-            tf = sentence.count(term)
-            if tf:
-                norm = tf + k1 * (1 - b + b * len(sentence) / average)
-                scores[i] += idf.get(term, 1.0) * tf * (k1 + 1) / norm
-    return scores
-
-
-def _rank(scores: np.ndarray) -> list[int]:
-    return [int(i) for i in np.argsort(-scores, kind="stable")]
-
-
-async def baselines(
-    engine: Engine, question: Question, vector: np.ndarray, idf: dict[str, float]
-) -> dict[str, tuple[list[str], list[str], float]]:
-    """For each baseline: (retrieved passage texts, chosen sentences, latency ms)."""
-    archive = engine.archive
-    k = PASSAGES_FOR_QUOTES
-    terms = content_words(question.text)
-    results: dict[str, tuple[list[str], list[str], float]] = {}
-    empty = SearchFilters()
-
-    async def passages_of(ids: list[str]) -> list[Hit]:
-        found = await archive.store.passages(ids)
-        return [Hit(found[pid], 0.0) for pid in ids if pid in found]
-
-    timer = time.perf_counter()
-    lexical = await archive.store.lexical_search(terms, empty, 10)
-    lexical_hits = await passages_of([pid for pid, _ in lexical])
-    bm25_time = (time.perf_counter() - timer) * 1000
-    timer = time.perf_counter()
-    dense = await archive.dense_search(vector, empty, 10)
-    dense_hits = await passages_of([pid for pid, _ in dense])
-    dense_time = (time.perf_counter() - timer) * 1000
-    timer = time.perf_counter()
-    fused_hits = await archive.search(question.text, empty, 10, query_vector=vector)
-    fused_time = (time.perf_counter() - timer) * 1000
-
-    for name, hits, spent in (
-        ("bm25", lexical_hits, bm25_time),
-        ("dense", dense_hits, dense_time),
-        ("rrf", fused_hits, fused_time),
-        ("para-then-sent", fused_hits, fused_time),
-    ):
-        timer = time.perf_counter()
-        pool = hits[:1] if name == "para-then-sent" else hits[:k]
-        sentences, matrix = await engine._sentences(pool)
-        texts = [span.of(hit.passage.text) for hit, span in sentences]
-        chosen: list[str] = []
-        if texts:
-            lexical_scores = _sentence_bm25(terms, idf, texts)
-            dense_scores = matrix @ vector
-            if name == "bm25":
-                order = _rank(lexical_scores)
-            elif name == "dense":
-                order = _rank(dense_scores)
-            else:
-                fused = reciprocal_rank_fusion(
-                    [[str(i) for i in _rank(lexical_scores)], [str(i) for i in _rank(dense_scores)]]
-                )
-                order = [int(i) for i in fused]
-            chosen = [texts[i] for i in order[:3]]
-        spent += (time.perf_counter() - timer) * 1000
-        results[name] = ([h.passage.text for h in hits], chosen, spent)
-    return results
 
 
 # --- fitting the quote scorer ----------------------------------------------------------------
@@ -373,8 +101,8 @@ async def _inputs(engine: Engine, question: Question) -> tuple[Any, ...]:
     hits = await engine.archive.search(
         question.text, filters, PASSAGES_FOR_QUOTES, query_vector=vector
     )
-    sentences, matrix = await engine._sentences(hits)
-    return question.text, vector, hits, matrix, sentences, await engine._idf(question.text)
+    sentences, matrix = await engine.candidate_sentences(hits)
+    return question.text, vector, hits, matrix, sentences, await engine.question_idf(question.text)
 
 
 async def candidate_rows(engine: Engine, question: Question) -> tuple[np.ndarray, np.ndarray]:
@@ -422,7 +150,7 @@ def fit_abstention(
     Positives: ``present`` answers (gold archived) with the answer in one of their quotes;
     negatives: the other present ones and every absent one, as the remove-gold figure counts
     them. Fitted on standardised inputs, so that one ``l2`` suits similarities, shares and
-    counts alike, and returned in the raw inputs' scale for ``bot.answer``."""
+    counts alike, and returned in the raw inputs' scale for ``bot.answering.answer``."""
     rows = np.array([j.inputs for j in present + absent])
     labels = np.array([j.any for j in present] + [False] * len(absent), dtype=float)
     # Column 0 is the bias: left as it is (and unpenalised by ``fit_logistic``).
@@ -479,7 +207,7 @@ def _sample(questions: list[Question], limit: int | None) -> list[Question]:
     return [questions[int(i * step)] for i in range(limit)]
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
+def format_table(rows: list[dict[str, Any]]) -> str:
     columns = list(rows[0])
     widths = [max(len(str(c)), *(len(str(r[c])) for r in rows)) for c in columns]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=True))]
@@ -525,7 +253,7 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
             with abstention_off():
                 ungated = await engine.ask(question.text)
             for system, given in (("engine", answer), ("ungated", ungated)):
-                await _record_answer(
+                await record_answer(
                     engine, (tallies[system], split[f"{system}/{which}"]), passages, given, question
                 )
             ungated_quotes = [q.text for q in ungated.quotes]
@@ -538,14 +266,14 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
             )
             if args.baselines:
                 vector = (await engine.archive.embed([question.text]))[0]
-                idf = await engine._idf(question.text)
+                idf = await engine.question_idf(question.text)
                 for name, (found, chosen, spent) in (
                     await baselines(engine, question, vector, idf)
                 ).items():
                     tally = tallies[name]
                     tally.quotes += len(chosen[:1])
                     tally.verbatim += len(chosen[:1])  # sentences are slices by construction
-                    _record(tally, found, chosen, question.answers)
+                    record(tally, found, chosen, question.answers)
                     tally.latencies.append(spent)
         rows = [tallies[system].row(system) for system in SYSTEMS]
         rows += [tallies[name].row(name) for name in BASELINES if tallies[name].asked]
@@ -569,7 +297,7 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
             "when the abstention model's confidence is below the threshold; ungated: the same "
             "ranking answering every question (its own quality)\n"
         )
-        print(_table(report["systems"]))
+        print(format_table(report["systems"]))
         if "remove_gold" in report:
             gone = report["remove_gold"]
             print(
@@ -581,7 +309,7 @@ async def run_qa(args: argparse.Namespace, settings: Settings, embedder: Any = N
                 f"\nthe abstention threshold (shipped: {ABSTAIN_BELOW}), declined without the "
                 "gold against A@1/A@3 with it (from the ungated answers' confidence):"
             )
-            print(_table(gone["calibration"]))
+            print(format_table(gone["calibration"]))
     return 0
 
 
@@ -597,8 +325,8 @@ async def fit(
 ) -> None:
     """Fit, on the dev half only, the sentence ranking weights and the abstention model with
     its threshold (the latter on the gold-present archive and the remove-gold ones); print them
-    to paste into ``bot.answer``, with what they give on dev, test and all (the test figures
-    are for reading, never for choosing)."""
+    to paste into ``bot.answering.answer``, with what they give on dev, test and all (the test
+    figures are for reading, never for choosing)."""
     dev = [q for q in questions if q.article < args.dev_articles]
     if not dev:
         print("eval qa --fit: no questions in the dev half", file=sys.stderr)
@@ -666,93 +394,6 @@ def _calibration(
     return lines
 
 
-class ReusedVectors:
-    """An embedder that answers from vectors an archive already holds (the SQLite copies of the
-    passage and sentence vectors) and asks the real model only for new texts: the half
-    archives of ``--remove-gold`` hold the same passages as the full one, so they are not
-    embedded again."""
-
-    def __init__(self, inner: Any, data_dir: Path) -> None:
-        self.name = inner.name
-        self.dimension = inner.dimension
-        self._inner = inner
-        self._known: dict[str, np.ndarray] = {}
-        for text, vector, offsets, rows in embedded_passages(data_dir / "archive.db"):
-            self._known[text] = vector
-            for (start, end), row in zip(offsets, rows, strict=True):
-                self._known[text[start:end]] = row
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in texts if t not in self._known]
-        fresh = dict(zip(missing, self._inner.embed(missing), strict=True)) if missing else {}
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([self._known.get(t, fresh.get(t)) for t in texts]).astype(np.float32)
-
-
-async def half_archives(
-    settings: Settings,
-    embedder: Any,
-    pages: list[Page],
-    distractors: list[Page],
-    cache: Path,
-    key: str,
-) -> AsyncIterator[tuple[int, Engine]]:
-    """Two engines, each over the distractors and half the paragraphs (alternating): the
-    questions of paragraph ``index % 2 != half`` have no gold in that half's archive."""
-    if embedder is None:
-        from index.embedder import load_embedder
-
-        embedder = load_embedder(settings.embed_model, settings.embed_device)
-    embedder = ReusedVectors(embedder, cache / f"{key}-full")
-    for half in (0, 1):
-        data_dir = cache / f"{key}-half{half}"
-        kept = [page for index, page in enumerate(pages) if index % 2 == half]
-        await build_archive(data_dir, distractors + kept, settings, embedder)
-        async with await Engine.open(
-            settings.model_copy(update={"data_dir": data_dir}), embedder=embedder
-        ) as engine:
-            yield half, engine
-
-
-async def remove_gold(
-    args: argparse.Namespace,
-    settings: Settings,
-    embedder: Any,
-    pages: list[Page],
-    distractors: list[Page],
-    questions: list[Question],
-    cache: Path,
-    key: str,
-) -> dict[str, Any]:
-    """Ask each question of an archive holding the other half of the paragraphs (alternating),
-    so its own paragraph is absent: the right answer is to decline."""
-    declined = 0
-    confidences: list[tuple[float, str]] = []
-    split = {"dev": [0, 0], "test": [0, 0]}
-    dev_articles: int | None = getattr(args, "dev_articles", None)
-    async for half, engine in half_archives(settings, embedder, pages, distractors, cache, key):
-        for question in questions:
-            if question.paragraph % 2 != half:
-                answer = await engine.ask(question.text)
-                declined += not answer.answered
-                name = (
-                    "dev"
-                    if dev_articles is not None and question.article < dev_articles
-                    else "test"
-                )
-                confidences.append((answer.confidence, name))
-                if dev_articles is not None:
-                    split[name][0] += not answer.answered
-                    split[name][1] += 1
-    return {
-        "questions": len(questions),
-        "declined": round(declined / max(len(questions), 1), 3),
-        "declined_by_split": {name: round(d / n, 3) for name, (d, n) in split.items() if n},
-        "confidences": confidences,
-    }
-
-
 def register(
     evaluations: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
@@ -782,6 +423,3 @@ def register(
     )
     parser.add_argument("--cache", type=Path, help=f"scratch archives (default {CACHE})")
     parser.set_defaults(handler=run_qa)
-
-
-EVALUATIONS.append(register)

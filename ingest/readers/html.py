@@ -106,7 +106,7 @@ def _without_comment_text(body: list[str], comments: list[PageComment]) -> list[
     return [line for line in body if len(line) < 40 or _fold(line) not in comment_text]
 
 
-def _reader_lines(lines: list[str]) -> list[str]:
+def reader_lines(lines: list[str]) -> list[str]:
     """The lines of trafilatura's comment text that readers may have written.
 
     With no comment markup recognised, every line would become a comment, widget text
@@ -171,7 +171,7 @@ def parse_html(
     if not comments:
         comments = [
             PageComment(text=line)
-            for line in _reader_lines(_text_lines(extracted.comments, extracted.commentsbody))
+            for line in reader_lines(_text_lines(extracted.comments, extracted.commentsbody))
         ]
     if not body:
         raise UnreadableFile("no article text found")

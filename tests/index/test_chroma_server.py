@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED, settings_for
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from index.archive import Archive
 from index.embedder import Embedder
 from index.vectors import VectorStoreUnavailable

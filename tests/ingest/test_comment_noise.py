@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.boilerplate import is_comment_noise, is_link_notice, is_widget_label
-from ingest.readers.html import _reader_lines, parse_html
+from ingest.readers.html import parse_html, reader_lines
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -97,7 +97,7 @@ def test_fallback_lines_drop_noise_and_what_repeats_beside_it() -> None:
         "You can find our Community Guidelines in full here.",
         "Pingback: Coronavirus fines - Aggregator",
     ]
-    assert _reader_lines(lines) == [
+    assert reader_lines(lines) == [
         "This fine is far too low for what it does to people.",
         "Thank you",
         "Agreed.",
@@ -106,7 +106,7 @@ def test_fallback_lines_drop_noise_and_what_repeats_beside_it() -> None:
 
 def test_a_short_comment_repeated_by_two_readers_stays() -> None:
     lines = ["Thank you", "A long comment about the article.", "Thank you"]
-    assert _reader_lines(lines) == lines
+    assert reader_lines(lines) == lines
 
 
 def test_wordpress_com_comments_have_authors_and_no_like_buttons() -> None:

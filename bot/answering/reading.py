@@ -1,0 +1,400 @@
+"""How the composer reads a question and a sentence: the stems and roots of words, the subject and
+the speaker a question names, the type of answer it asks for (a date, a figure, an age, a name,
+a place) and its focus word, and whether a sentence holds such an answer the question does not
+already have. The composer (``bot.answering.answer``) turns these into features.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+import numpy as np
+
+from bot.answering.question_dates import date_range, without_phrase
+from index.models import Hit
+from index.text import Span, content_words, fold, is_content, words
+
+# That gate alone lets "what did readers say about X?" quote any comment when no reader spoke
+# of X: the framing ("what did readers say about") is itself close in meaning to every comment,
+# so an off-topic one clears the floors above (on the 280-page trafilatura set, comments on Ann
+# Wilson answered a question about Raquel Montoya-Lewis). So a filtered ask with a subject (the
+# question less its framing, its period and the reader or site it names; ``subject_terms``)
+# quotes only sentences of passages that name the subject themselves and, with their page's
+# title, hold at least ``SUBJECT_COVERAGE`` of its IDF-weighted words, or hold one of them and
+# are at least ``SUBJECT_SIMILARITY`` close to the question: the framing alone brings no comment
+# of that set past 0.43 (for "what did readers say?"), a comment on the subject reaches 0.5-0.65
+# ("fighting in Aleppo" in comments naming only Aleppo). A passage must name the subject itself:
+# widget text under a page on X ("Report Comment") is no reader speaking of X.
+SUBJECT_COVERAGE = 0.5
+SUBJECT_SIMILARITY = 0.5
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
+_DATE_WORD = re.compile(
+    r"\b(jan(uary)?|feb(ruary)?|march|apr(il)?|june?|july?|aug(ust)?|sept?(ember)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?|centur(y|ies)|decades?|bc|ad|bce|ce)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|hundreds|thousand|thousands|million|millions|"
+    r"billion|billions|dozen|half|percent)\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+")
+
+_ASKS_DATE = re.compile(
+    r"\bwhen\b|\b(what|which) (year|years|date|day|month|century|decade|time|period|era)\b|"
+    r"\bhow long ago\b",
+    re.IGNORECASE,
+)
+_ASKS_NUMBER = re.compile(
+    r"\bhow (many|much|long|old|far|large|big|high|tall|often)\b|"
+    r"\b(what|which) (percentage|percent|number|amount|size|population|proportion)\b",
+    re.IGNORECASE,
+)
+_ASKS_NAME = re.compile(
+    r"^(who|whom|whose)\b|\b(who|whom|whose)\b|\b(what|which) (person|man|woman|team|company|"
+    r"group|organi[sz]ation|country|city|state|nation|party)\b|\bwhere\b",
+    re.IGNORECASE,
+)
+
+
+def stem(word: str) -> str:
+    """A crude prefix stem: "surrendered" and "surrender" meet at "surre". Cheap, no data, and
+    good enough to credit inflections when counting shared words."""
+    return word[:5] if len(word) > 5 else word
+
+
+def word_stems(text: str) -> set[str]:
+    return {stem(word) for word in words(text)}
+
+
+# Words that frame a question about what was said rather than name its subject, beyond the
+# stopwords ``content_words`` already drops ("reader", "comment", "say", "think").
+_FRAMING = frozenset(
+    """commenter commenters commenting commentator commentators reaction reactions react
+    reacted opinion opinions thoughts feel felt happen happened happens ought""".split()
+)
+_SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")
+_SPEAKER = re.compile(
+    r"\b(?i:what|how)\s+(?i:did|does|do|has|have|had)\s+(?:(?i:the)\s+)?"
+    r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)"
+    r"(?i:say|says|said|think|thinks|thought|tell|tells|told|write|writes|wrote|claim|claims|"
+    r"claimed|argue|argues|argued|believe|believes|believed|feel|feels|felt)\b"
+)
+ABOUT_WORDS = re.compile(r"\b(?:about|regarding|concerning)\b", re.IGNORECASE)
+
+
+def word_root(word: str) -> str:
+    """``stem`` after one inflection is cut off, so that "ruling", "rules" and "ruled" meet at
+    "rul": a five-letter prefix alone keeps "rulin" and "rules" apart, and whether a comment
+    names the subject must not hang on the form of a word."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return stem(word)
+
+
+def _roots(text: str) -> set[str]:
+    return {word_root(word) for word in words(text) if is_content(word)}
+
+
+def _named_in(question: str, hits: list[Hit]) -> set[str]:
+    """The words of the readers and sites of ``hits`` that ``question`` names."""
+    folded = f" {' '.join(words(question))} "
+    named: set[str] = set()
+    for name in {hit.passage.author for hit in hits} | {hit.passage.site for hit in hits}:
+        tokens = words(name or "")
+        if tokens and f" {' '.join(tokens)} " in folded:
+            named.update(tokens)
+    return named
+
+
+def speaker_terms(question: str, hits: list[Hit]) -> set[str]:
+    """The roots of the person whose words ``question`` asks for ("What did Donald Trump say
+    about ...": {"donal", "trump"}), unless that is a reader or site of ``hits`` (the filters
+    already hold it); empty when it names nobody (see ``_SPEAKER``)."""
+    found = _SPEAKER.search(question)
+    if found is None:
+        return set()
+    named = _named_in(question, hits)
+    return {word_root(word) for word in content_words(found.group("who")) if word not in named}
+
+
+def subject_terms(
+    question: str, hits: list[Hit], idf: dict[str, float] | None = None
+) -> dict[str, float]:
+    """What the question is about, as word roots weighed by IDF: its content words less the
+    framing ("what did readers say about"), the period it names ("in 2016": the date filter's
+    business) and the readers and sites of ``hits`` it names ("what did Random guy say
+    about ..."). Empty when the question names nothing else: "what did readers say?" or "what
+    did Random guy say?" ask for the comments themselves."""
+    found = date_range(question)
+    if found is not None:
+        question = without_phrase(question, found) or question
+    named = _named_in(question, hits)
+    idf = idf or {}
+    terms: dict[str, float] = {}
+    for word in content_words(question):
+        if word in named or word in _FRAMING:
+            continue
+        key = word_root(word)
+        terms[key] = max(terms.get(key, 0.0), idf.get(word, 1.0))
+    return terms
+
+
+def on_subject(
+    terms: dict[str, float],
+    sentences: list[tuple[Hit, Span]],
+    similarities: np.ndarray,
+    speaker: set[str] | frozenset[str] = frozenset(),
+) -> list[bool]:
+    """Whether each sentence may be quoted for a question about ``terms`` (see
+    ``SUBJECT_COVERAGE``): its passage names the subject, and that with its page's title covers
+    enough of it, or the sentence itself is close to the question. With a ``speaker``, the
+    passage or its title must also name them in full ("Brad Smith", not just "Smith"). No
+    ``terms``: the speaker alone decides."""
+    coverage: dict[int, float] = {}
+    for hit, _ in sentences:
+        if id(hit) in coverage:
+            continue
+        own = _roots(hit.passage.text)
+        page = own | _roots(hit.passage.title or "")
+        if not speaker <= page:
+            coverage[id(hit)] = -1.0
+        elif not terms:
+            coverage[id(hit)] = 1.0
+        else:
+            coverage[id(hit)] = weighted_coverage(terms, page) if own & terms.keys() else -1.0
+    return [
+        coverage[id(hit)] >= SUBJECT_COVERAGE
+        or (coverage[id(hit)] >= 0.0 and float(similarity) >= SUBJECT_SIMILARITY)
+        for (hit, _), similarity in zip(sentences, similarities, strict=True)
+    ]
+
+
+def asked_type(question: str) -> str | None:
+    """What the question asks for: "date", "number", "name", or None."""
+    if _ASKS_DATE.search(question):
+        return "date"
+    if _ASKS_NUMBER.search(question):
+        return "number"
+    if _ASKS_NAME.search(question):
+        return "name"
+    return None
+
+
+# --- reading a question the way a researcher words it (round 3) ------------------------------
+#
+# News questions paraphrase their answer sentence ("how old is the former Galway mayor?" against
+# "the 68-year-old ..."): shared words pick the page and its lead sentence, and what tells the
+# answering sentence apart is that it holds what was asked for. ``answer_type`` reads that
+# finer than ``asked_type``; ``focus_terms`` the noun the question asks about ("how many jobs",
+# "which town"); ``_reading_features`` judges the topic at page level (the question's words the
+# page's title already holds) and the answer at sentence level.
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# Read at the question's first wh-word only: "what did Christie say ... when he quit" asks for
+# no date. Up to two words may stand between the wh-word and its noun ("which London theatre").
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_NOUN_GAP = r"(?:[\w'’-]+\s+){0,2}?"
+_TYPE_QUESTIONS = (
+    ("age", re.compile(r"how old\b|(?:what|which) age\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"when\b|(?:what|which) (?:year|date|days?|month|century|decade|time|minute)\b|"
+            r"how long ago\b",
+            re.I,
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"how (?:many|much|long|far|large|big|high|tall|often|close|heavy|fast)\b|"
+            rf"(?:what|which) (?:(?:is|was|were|are) the )?{_NOUN_GAP}(?:share|proportion|"
+            r"percentage|percent|number|amount|level|total|value|cost|price|size|rate|sum|"
+            r"figure|population)\b|what did (?:it|they|\w+) cost\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            rf"(?:who|whom|whose)\b|(?:which|what) {_NOUN_GAP}(?:person|man|woman|player|star|"
+            r"character|singer|actor|official|lawmaker|politician|minister|leader)\b",
+            re.I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            rf"where\b|(?:which|what) {_NOUN_GAP}(?:town|city|country|state|region|village|"
+            r"place|province|county|district|street|area|island|theatre|theater|hospital|"
+            r"venue|stadium|school|university|prison|hotel|hostel)\b",
+            re.I,
+        ),
+    ),
+    (
+        "organisation",
+        re.compile(
+            rf"(?:which|what) {_NOUN_GAP}(?:company|firm|party|organi[sz]ation|group|newspaper|"
+            r"paper|outlet|team|club|bank|charity|agency|brand|network|union|airline|band|"
+            r"package|names?)\b|what (?:is|was|are|were) the names? of\b",
+            re.I,
+        ),
+    ),
+)
+# What each type looks like in a sentence.
+_FIGURE = re.compile(
+    r"(?:[$£€¥₹]|\b(?:rm|rs|us\$|c\$|a\$|r)\s?)\d[\d,.]*(?:\s?(?:-\s?)?(?:million|billion|"
+    r"trillion|bn|m|k)\b)?|\b\d[\d,.]*(?:\s?%|\s?(?:-\s?)?[a-z]+)|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half)\b(?:\s[a-z]+)?",
+    re.I,
+)
+_AGE = re.compile(
+    r"\b\d{1,3}[- ]years?[- ]old\b|\b\d{1,3} years? of age\b|\baged? \d{1,3}\b|"
+    r"\b[A-Z][\w'’-]+, \d{1,3}\b(?![,.]\d)|\(\d{1,3}\)",
+)
+_DATE_IN_SENTENCE = re.compile(
+    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
+    r"tonight|last (?:week|month|year)|next (?:week|month|year))\b|\b\d+(?:st|nd|rd|th) minute\b|"
+    rf"\b(?:{_MONTHS})\b",
+    re.I,
+)
+# A run of capitalised words (a name), allowing the particles names carry.
+_NAME_RUN = re.compile(
+    r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|von|van|der|al|bin|la|le|of|the)\s+)?[A-Z][\w'’.-]*)*"
+)
+_PLACE = re.compile(r"\b(?:in|at|from|near|to|of|outside)\s+(?:the\s+)?[A-Z][\w'’-]+")
+# Words after the wh-word that are not what the question asks about.
+_NOT_FOCUS = frozenset(
+    """did does do is was were are has have had will would can could should much many long
+    far old""".split()
+)
+_WH_FOCUS = re.compile(r"\b(?P<lead>how (?:many|much)|which|what|whose)\b", re.I)
+# Words between the wh-word and its noun: "what is the name", "how many of the".
+_SKIPPED = frozenset("is was are were the of a an".split())
+
+
+def answer_type(question: str) -> str | None:
+    """What the question asks for, finer than ``asked_type``: "age", "date", "amount" (a count
+    or amount, with its unit), "person", "place", "organisation", or None."""
+    found = _WH_WORD.search(question)
+    if found is None:
+        return None
+    asked = question[found.start() :]
+    for kind, pattern in _TYPE_QUESTIONS:
+        if pattern.match(asked):
+            return kind
+    return None
+
+
+def focus_terms(question: str) -> set[str]:
+    """The roots of the noun phrase the question asks about, up to three words after its
+    first wh-word: "how many jobs ..." {"job"}, "which London theatre did ..." {"londo",
+    "theat"}, "what level of support ..." {"level"}; empty when the wh-word is followed by a
+    verb ("what did ...") or nothing."""
+    found = _WH_FOCUS.search(question)
+    if found is None or _WH_WORD.search(question) is None:
+        return set()
+    if found.start() != _WH_WORD.search(question).start():  # type: ignore[union-attr]
+        return set()
+    roots: set[str] = set()
+    for word in words(question[found.end("lead") :])[:4]:
+        if (
+            word in _SKIPPED
+            and not roots
+            and not (found.group("lead")[:3].lower() == "how" and word in _NOT_FOCUS)
+        ):
+            continue
+        if not is_content(word) or word in _NOT_FOCUS:
+            break
+        roots.add(word_root(word))
+        if len(roots) == 3:
+            break
+    return roots
+
+
+def new_items(items: list[str], question_stems: set[str]) -> list[str]:
+    """Those of ``items`` (matched text) not all of whose words the question already has."""
+    return [
+        item
+        for item in items
+        if not all(stem(w) in question_stems for w in words(item)) and words(item)
+    ]
+
+
+def typed_answers(kind: str | None, sentence: str, question_stems: set[str]) -> bool:
+    """Whether ``sentence`` holds something of the ``answer_type`` ``kind`` that the question
+    does not name: a figure with its unit, an age, a date, a name of two words or more (a
+    person), a capitalised word after "in / at / from" (a place), or any name."""
+    if kind is None:
+        return False
+    if kind == "amount":
+        found = [m.group(0) for m in _FIGURE.finditer(sentence)]
+        # A bare year is a date, not an amount.
+        found = [f for f in found if not re.fullmatch(r"(1[5-9]\d\d|20\d\d)s?", f.strip())]
+    elif kind == "age":
+        found = [m.group(0) for m in _AGE.finditer(sentence)]
+    elif kind == "date":
+        found = [m.group(0) for m in _DATE_IN_SENTENCE.finditer(sentence)]
+    elif kind == "person":
+        found = [m.group(0) for m in _NAME_RUN.finditer(sentence) if " " in m.group(0).strip()]
+    elif kind == "place":
+        found = [m.group(0).split(None, 1)[1] for m in _PLACE.finditer(sentence)]
+    else:
+        found = [m.group(0) for m in _NAME_RUN.finditer(sentence)]
+    return bool(new_items(found, question_stems))
+
+
+def named_entities(sentence: str) -> list[str]:
+    """Names (capitalised runs not opening the sentence) and figures in ``sentence``."""
+    names = [m.group(0) for m in _NAME_RUN.finditer(sentence) if m.start() > 0]
+    figures = [m.group(0) for m in re.finditer(r"\d[\d,.]*", sentence)]
+    return names + figures
+
+
+PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|their|its|him|them)\b", re.I)
+
+
+def holds_type(kind: str | None, sentence: str, question_stems: set[str]) -> bool:
+    """Whether ``sentence`` holds something of the asked type that the question does not name."""
+    if kind == "date":
+        found = [m.group(0) for m in _YEAR.finditer(sentence)]
+        found += [m.group(0) for m in _DATE_WORD.finditer(sentence)]
+    elif kind == "number":
+        found = [m.group(0) for m in _NUMBER_WORD.finditer(sentence)]
+    elif kind == "name":
+        found = [m.group(0) for m in _CAPITALISED.finditer(sentence)]
+    else:
+        return False
+    return any(stem(fold(item).strip(".,")) not in question_stems for item in found)
+
+
+def word_bigrams(text: str) -> set[tuple[str, str]]:
+    """Adjacent stemmed word pairs, at least one of them a content word: phrases the question
+    and a sentence share ("Super Bowl", "the Panthers defense") count more than loose words."""
+    return token_bigrams(words(text))
+
+
+def token_bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+    """``word_bigrams`` of text already split into ``words``."""
+    stems = [stem(w) for w in tokens]
+    content = {stem(w) for w in tokens if is_content(w)}
+    return {(a, b) for a, b in pairwise(stems) if a in content or b in content}
+
+
+def weighted_coverage(weights: dict[str, float], present: set[str]) -> float:
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return sum(w for term, w in weights.items() if term in present) / total

@@ -1,0 +1,57 @@
+"""``/sources``: what is archived, per site (dates, counts), or one site's pages; paged."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.client import community
+from bot.discord.format import site_documents_embed, sites_embed
+from bot.discord.markdown import clip
+from bot.discord.views import send_pages
+from bot.services.community import page, site_choice_value
+
+if TYPE_CHECKING:
+    from bot.discord.client import ArchivistBot
+
+SITES_PER_PAGE = 8
+
+
+async def site_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """The archived sites whose name contains what has been typed. A choice's value is at most
+    100 characters: a longer name is sent as a key the commands resolve back to it."""
+    typed = current.casefold()
+    sites = [s.site for s in await community(interaction).sites() if s.site]
+    return [
+        app_commands.Choice(name=clip(s, 100), value=site_choice_value(s))
+        for s in sites
+        if typed in s.casefold()
+    ][:25]
+
+
+class Sources(commands.Cog):
+    def __init__(self, bot: ArchivistBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources")
+    @app_commands.describe(site="List the archived pages of this site instead of every site")
+    @app_commands.autocomplete(site=site_autocomplete)
+    async def sources(self, interaction: discord.Interaction, site: str | None = None) -> None:
+        """What the archive holds: pages, passages and comments per site, with dates."""
+        service = community(interaction)
+        site = await service.resolve_site(site)
+        await interaction.response.defer(thinking=True)
+        if site:
+            chunks = await service.site_documents(site)
+            embeds = [
+                site_documents_embed(site, chunk, n, len(chunks)) for n, chunk in enumerate(chunks)
+            ]
+        else:
+            chunks = page(await service.sites(), SITES_PER_PAGE)
+            embeds = [sites_embed(chunk, n, len(chunks)) for n, chunk in enumerate(chunks)]
+        await send_pages(interaction, embeds)

@@ -1,0 +1,131 @@
+"""Re-indexing the configured archive folder from a running bot, one run at a time.
+
+A thin adapter over ``ingest.pipeline.ingest_paths``: it confines paths to ``ARCHIVE_DIR``,
+refuses a second run while one is going, and turns the growing ingest report into progress
+(pages, passages, rate, ETA). Questions keep being answered meanwhile, from the archive as it
+was: the ingest writes through a connection of its own and commits page by page, so readers see
+a page only once it is whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.answering.engine import Engine
+from ingest.pipeline import IngestReport, discover, ingest_paths
+from ingest.pipeline import Progress as IngestProgress
+
+
+class ReindexBusy(RuntimeError):
+    """A re-index is already running."""
+
+
+class BadPath(ValueError):
+    """The path asked for is not inside the archive folder, or does not exist."""
+
+
+@dataclass(slots=True)
+class Progress:
+    files_total: int
+    started: float = field(default_factory=time.monotonic)
+    files: int = 0
+    pages: int = 0
+    passages: int = 0
+    vectors: int = 0
+    done: bool = False
+
+    @property
+    def phase(self) -> str:
+        return "embedding" if self.vectors else "reading"
+
+    @property
+    def fraction(self) -> float:
+        """Reading the files is the first fifth of the work, embedding the rest: embedding a
+        passage costs far more than reading it."""
+        if self.done:
+            return 1.0
+        read = self.files / self.files_total if self.files_total else 1.0
+        if not self.vectors:
+            return 0.2 * min(read, 1.0)
+        return 0.2 + 0.8 * min(self.vectors / max(self.passages, 1), 1.0)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def rate(self) -> float:
+        """Passages per second so far (written, then embedded)."""
+        work = self.vectors or self.passages
+        return work / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        if self.done:
+            return 0.0
+        if self.fraction <= 0.02:
+            return None
+        return self.elapsed * (1 - self.fraction) / self.fraction
+
+
+class Reindexer:
+    def __init__(self, engine: Engine, archive_dir: Path) -> None:
+        self.engine = engine
+        self.archive_dir = archive_dir
+        self._task: asyncio.Task[IngestReport] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def resolve(self, path: str | None) -> Path:
+        """``path`` (relative to the archive folder) as an existing path inside it."""
+        root = self.archive_dir.resolve()
+        if not root.is_dir():
+            raise BadPath(f"The archive folder `{self.archive_dir}` does not exist on the server.")
+        target = (root / (path or "").strip().lstrip("/")).resolve()
+        if not target.is_relative_to(root):
+            raise BadPath("That path is outside the archive folder; give one inside it.")
+        if not target.exists():
+            raise BadPath("Nothing exists at that path inside the archive folder.")
+        return target
+
+    def start(
+        self, path: Path, on_progress: Callable[[Progress], None] | None = None
+    ) -> asyncio.Task[IngestReport]:
+        """Start a run in the background. Raises ReindexBusy at once (no await between the check
+        and the start) when one is already running."""
+        if self.running:
+            raise ReindexBusy("A re-index is already running; wait for its report.")
+        self._task = asyncio.create_task(self._run(path, on_progress), name="reindex")
+        return self._task
+
+    async def _run(
+        self, path: Path, on_progress: Callable[[Progress], None] | None
+    ) -> IngestReport:
+        files = await asyncio.to_thread(lambda: sum(1 for _ in discover([path])))
+        progress = Progress(files_total=files)
+
+        def update(step: IngestProgress) -> None:
+            progress.files = step.files_done
+            progress.pages = step.pages
+            progress.passages = step.passages
+            progress.vectors = step.vectors
+            if on_progress:
+                on_progress(progress)
+
+        writer = await self.engine.archive.writer()
+        try:
+            report = await ingest_paths(writer, [path], on_progress=update)
+        finally:
+            await writer.close()
+            self.engine.archive.changed()
+        progress.done = True
+        progress.files = report.files
+        if on_progress:
+            on_progress(progress)
+        return report

@@ -1,0 +1,379 @@
+"""The ``archivist`` commands: each handler opens the engine (or the ingest pipeline), does one
+thing and prints it as text or JSON. ``bot.terminal.cli`` parses the command line into them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.answering.engine import Engine, NotFound
+from bot.settings import Settings
+from bot.terminal import render
+from bot.terminal.progress import ingest_progress
+from index.models import SearchFilters
+from index.store import nocase
+from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
+
+log = logging.getLogger("archivist")
+
+#: The checkout this package runs from, when it runs from one (where ``bench/`` lives).
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+# Exit statuses: 1 when the command ran and found or ingested nothing, 2 when it could not run.
+CANNOT_RUN = 2
+INTERRUPTED = 130
+# What a tool killed by SIGPIPE exits with (128 + 13), as `… | head` expects of a writer.
+BROKEN_PIPE = 141
+
+
+class CommandError(Exception):
+    """Why the command cannot run, in one line: printed without a traceback, exit status 2."""
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False))
+
+
+async def check_site(engine: Engine, filters: SearchFilters) -> None:
+    """A ``--site`` that names no archived site is an error saying which ones there are: a
+    filter on it would only find nothing, silently."""
+    if filters.site is None:
+        return
+    sites = await engine.archive.store.sites()
+    if nocase(filters.site) in {nocase(site) for site in sites}:
+        return
+    # A web address ("californiaglobe.com") is a likely slip for the name ("California Globe").
+    keys = {re.sub(r"\W+", "", site).casefold(): site for site in sites}
+    typed = re.sub(r"\W+", "", filters.site.removeprefix("www.")).casefold()
+    close = difflib.get_close_matches(typed, keys, n=1, cutoff=0.75)
+    hint = f"; did you mean {keys[close[0]]!r}?" if close else ""
+    raise CommandError(
+        f"no site named {filters.site!r} is archived{hint} (`archivist sources` lists them)"
+    )
+
+
+def _filters(args: argparse.Namespace) -> SearchFilters:
+    if args.since is not None and args.until is not None and args.since > args.until:
+        raise CommandError(
+            f"--since {args.since.isoformat()} is after --until {args.until.isoformat()}: "
+            "no date is in that range"
+        )
+    return SearchFilters(kind=args.kind, site=args.site, since=args.since, until=args.until)
+
+
+# --- the archive directory -----------------------------------------------------------------
+
+
+def _archive_db(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "archive.db"
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create DATA_DIR for a command that writes (ingest, run), or say in one line why it
+    cannot be: a file in the way, no permission, a read-only place."""
+    data_dir = Path(settings.data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CommandError(f"DATA_DIR {data_dir} is not a directory")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(
+            f"cannot create DATA_DIR {data_dir}: {error.strerror or error}"
+        ) from None
+
+
+def require_archive(settings: Settings) -> None:
+    """Refuse a read-only command where there is no archive, before opening one would create
+    it (a mistyped DATA_DIR must not become an empty archive that answers "nothing found")."""
+    data_dir = Path(settings.data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CommandError(f"DATA_DIR {data_dir} is not a directory")
+    if not _archive_db(settings).is_file():
+        raise CommandError(
+            f"no archive at {data_dir} (run `archivist ingest PATH…` first, "
+            "or give --data-dir / DATA_DIR)"
+        )
+
+
+async def warn_missing_vectors(engine: Engine) -> None:
+    """Say once when passages have no vector (DATA_DIR/chroma deleted, an ingest cut short):
+    answers then rest on keyword search, and the next ingest repairs them."""
+    missing, total = await engine.vector_gap()
+    if missing:
+        print(
+            f"archivist: warning: {missing} of {total} passages have no vector (chroma/ "
+            "deleted, or an ingest cut short), so answers rest on keyword search; run "
+            "`archivist ingest PATH…` again on the archive's files to repair them (every "
+            "ingest repairs missing vectors first)",
+            file=sys.stderr,
+        )
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _report_text(report: IngestReport) -> str:
+    """The human-readable report: what was skipped and why, then the counts."""
+    lines = [f"skipped {skipped}" for skipped in report.skipped]
+    lines.append(
+        f"ingested {report.counts_text()}; {report.passages_added} passages written, "
+        f"{report.vectors_written} vectors, {report.seconds:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+async def run_ingest(
+    engine: Engine,
+    paths: Sequence[Path],
+    as_json: bool = False,
+    *,
+    prune: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    out: TextIO | None = None,
+) -> int:
+    """Ingest and report; exit status 1 only when nothing at all could be ingested.
+
+    The report goes to ``out`` (stdout unless given: it is the command's output, so it can be
+    redirected to a file); the progress bar and warnings (unusable values, damaged files whose
+    start was read) go to stderr. Interrupted, it says what was saved and that running it
+    again finishes."""
+    out = out or sys.stdout
+    reached: list[Progress] = []
+    passed_over: list[Skipped] = []
+    try:
+        with ingest_progress(enabled=not as_json and sys.stderr.isatty()) as draw:
+
+            def on_progress(progress: Progress) -> None:
+                reached[:] = [progress]
+                if draw is not None:
+                    draw(progress)
+
+            report = await ingest_paths(
+                engine.archive,
+                paths,
+                on_skip=passed_over.append,
+                on_progress=on_progress,
+                prune=prune,
+                batch_size=batch_size,
+            )
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # Readers' notices are printed with the report; without one, name them at least.
+        for skipped in passed_over:
+            print(f"passed over {skipped}", file=sys.stderr)
+        pages = reached[0].pages if reached else 0
+        passages = reached[0].passages if reached else 0
+        print(
+            f"interrupted: {pages} pages ({passages} new passages) saved; "
+            "run the same command again to finish",
+            file=sys.stderr,
+        )
+        raise
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
+    else:
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(_report_text(report), file=out)
+    return 0 if report.pages_ingested or report.pages_pruned else 1
+
+
+async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Engine.open(settings) as engine:
+        return await run_ingest(
+            engine, args.paths, args.json, prune=args.prune, batch_size=args.batch_size
+        )
+
+
+def _read_batch(name: Path) -> list[str]:
+    """The questions of a ``--batch`` file (``-``: stdin), one per line, blank lines left out."""
+    try:
+        if str(name) == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = name.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise CommandError(f"--batch {name} is not UTF-8 text") from None
+    except OSError as error:
+        raise CommandError(f"cannot read --batch {name}: {error.strerror or error}") from None
+    questions = [line.strip() for line in lines if line.strip()]
+    if not questions:
+        raise CommandError(f"--batch {name} holds no question")
+    return questions
+
+
+async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.question is not None and args.batch is not None:
+        raise CommandError("give a QUESTION or --batch FILE, not both")
+    if args.question is None and args.batch is None:
+        raise CommandError("give a QUESTION or --batch FILE")
+    if args.batch is not None:
+        questions = _read_batch(args.batch)
+    elif not args.question.strip():
+        raise CommandError("the question is empty")
+    else:
+        questions = [args.question]
+    filters = _filters(args)
+    async with await Engine.open(settings) as engine:
+        await check_site(engine, filters)
+        await warn_missing_vectors(engine)
+        for question in questions:
+            answer = await engine.ask(question, filters, args.k)
+            if args.json:
+                _print_json(answer.as_dict())
+            else:
+                print(render.answer_text(answer) + "\n")
+    return 0
+
+
+async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.query.strip():
+        raise CommandError("the query is empty")
+    filters = _filters(args)
+    async with await Engine.open(settings) as engine:
+        await check_site(engine, filters)
+        await warn_missing_vectors(engine)
+        hits = await engine.search(args.query, filters, args.k)
+    rows = [
+        {
+            "passage_id": hit.passage.passage_id,
+            "document_id": hit.passage.document_id,
+            "kind": hit.passage.kind,
+            "author": hit.passage.author,
+            "title": hit.passage.title,
+            "score": round(hit.score, 5),
+            "text": hit.passage.text,
+        }
+        for hit in hits
+    ]
+    if args.json:
+        _print_json({"query": args.query, "results": rows})
+    elif not rows:
+        print(
+            f"no passage matches {args.query!r}"
+            + (" with these filters" if not filters.is_empty() else ""),
+            file=sys.stderr,
+        )
+    for row in [] if args.json else rows:
+        who = render.kind_label(row["kind"], row["author"])
+        print(f"{row['passage_id']}  {who}  {row['title'] or ''}\n  {row['text'][:300]}\n")
+    return 0
+
+
+def lookup_command(
+    method: Callable[[Engine, str], Awaitable[dict[str, Any]]],
+    as_text: Callable[[dict[str, Any]], str],
+) -> Handler:
+    async def handler(args: argparse.Namespace, settings: Settings) -> int:
+        status = 0
+        async with await Engine.open(settings) as engine:
+            for item_id in args.ids:
+                try:
+                    found = await method(engine, item_id)
+                except NotFound as error:
+                    print(f"archivist: {error}", file=sys.stderr)
+                    status = 1
+                    continue
+                if args.json:
+                    _print_json(found)
+                else:
+                    print(as_text(found) + "\n")
+        return status
+
+    return handler
+
+
+def listing_command(
+    method: Callable[[Engine], Awaitable[dict[str, Any]]],
+    as_text: Callable[[dict[str, Any]], str],
+) -> Handler:
+    async def handler(args: argparse.Namespace, settings: Settings) -> int:
+        async with await Engine.open(settings) as engine:
+            found = await method(engine)
+        if args.json:
+            _print_json(found)
+        else:
+            print(as_text(found))
+        return 0
+
+    return handler
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.terminal.console import chat
+
+    async with await Engine.open(settings) as engine:
+        empty = not (await engine.stats())["documents"]
+        if args.ingest_if_empty and empty:
+            print(f"The archive is empty: ingesting {args.ingest_if_empty}", file=sys.stderr)
+            # stdout is the chat's: the report goes with the other notices.
+            await run_ingest(engine, [args.ingest_if_empty], out=sys.stderr)
+            empty = not (await engine.stats())["documents"]
+        if empty:
+            print(
+                f"The archive at {settings.data_dir} is empty: every question will find nothing"
+                " until pages are added with `archivist ingest PATH`.",
+                file=sys.stderr,
+            )
+        await warn_missing_vectors(engine)
+        if settings.discord_token is not None:
+            from bot.discord.app import DiscordRefused, run_discord
+
+            try:
+                await run_discord(settings, engine)
+            except DiscordRefused as error:
+                print(f"archivist: {error}", file=sys.stderr)
+                return 2
+        else:
+            print("DISCORD_TOKEN is not set: starting the console.", file=sys.stderr)
+            await chat(engine, sys.stdin, sys.stdout)
+    return 0
+
+
+async def cmd_sync_commands(args: argparse.Namespace, settings: Settings) -> int:
+    """Register the slash commands globally: deliberate, since they take up to an hour to show
+    everywhere (the guilds in DISCORD_GUILD_IDS are synced at every start, instantly)."""
+    if settings.discord_token is None:
+        print("archivist sync-commands: DISCORD_TOKEN is not set", file=sys.stderr)
+        return 2
+    from bot.discord.app import DiscordRefused, sync_commands
+
+    async with await Engine.open(settings) as engine:
+        try:
+            count = await sync_commands(settings, engine)
+        except DiscordRefused as error:
+            print(f"archivist: {error}", file=sys.stderr)
+            return 2
+    print(f"synced {count} slash commands globally", file=sys.stderr)
+    return 0
+
+
+async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    """Runs ``python -m bench scale`` from the checkout as a process of its own: the benchmarks
+    live beside the package, not in it, and the product never imports them."""
+    if not (CHECKOUT / "bench" / "__main__.py").is_file():
+        print("archivist bench: run it from a checkout of archivist", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "bench", "scale", "--eval", str(args.eval)]
+    command += ["--passages", str(args.passages), "--latency-passages", str(args.latency_passages)]
+    command += ["--questions", str(args.questions), "--cache", str(args.cache)]
+    if args.device:
+        command += ["--device", args.device]
+    if args.json:
+        command.append("--json")
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, (str(CHECKOUT), environment.get("PYTHONPATH")))
+    )
+    process = await asyncio.create_subprocess_exec(*command, env=environment)
+    return await process.wait()

@@ -1,0 +1,132 @@
+"""``/reindex`` end to end: progress in one edited message, a final report, one run at a time,
+paths confined to the archive folder, and questions answered all along."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from pathlib import Path
+
+from conftest import SEED
+from discord_harness import MANAGE_GUILD, ask, running_bot
+from fake_discord import DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, FakeDiscord
+
+from bot.discord.client import ArchivistBot
+from index.embedder import Embedder
+
+PAGES = 8
+TOPICS = ["harbour", "railway", "election", "drought", "festival", "strike", "flood", "museum"]
+
+
+def _archive_folder(root: Path) -> Path:
+    """The seed page plus generated plain-text pages, each with an article and comments."""
+    folder = root / "archive-files"
+    (folder / "generated").mkdir(parents=True)
+    shutil.copy(SEED, folder / SEED.name)
+    for n, topic in enumerate(TOPICS[:PAGES]):
+        paragraphs = [
+            f"The {topic} in town number {n} made the news on May {n + 1}, 2019.",
+            f"Officials said the {topic} affected {100 * (n + 1)} residents in the district.",
+            f"Reporters followed the {topic} for several weeks and spoke to the people involved.",
+        ]
+        comments = [f"Reader{n}", f"I saw the {topic} myself and it was worse than reported."]
+        text = "\n\n".join(
+            [
+                f"News about the {topic} {n}",
+                *paragraphs,
+                "Notify of",
+                "View all comments",
+                *comments,
+            ]
+        )
+        (folder / "generated" / f"page_{n}.txt").write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+async def _reindex(fake: FakeDiscord, path: str | None = None, admin: bool = True):
+    options = {"path": path} if path is not None else None
+    interaction = await fake.send_interaction(
+        "reindex",
+        options,
+        guild_id=DEFAULT_GUILD_ID,
+        permissions=MANAGE_GUILD if admin else 0,
+    )
+    return (await interaction.wait_for_callback()).json["data"]
+
+
+async def test_reindex_reports_progress_and_refuses_a_second_run_while_asks_go_on(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    folder = _archive_folder(tmp_path)
+    async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+        bot.get_cog("Reindex").progress_interval = 0  # type: ignore[union-attr]
+        gate = _hold_reindex(bot)
+
+        started = await _reindex(fake)
+        assert started["flags"] & 64 and "Re-indexing `.`" in started["content"]
+        progress = await fake.wait_for_request("POST", rf"/channels/{DEFAULT_CHANNEL_ID}/messages")
+        assert progress.json["allowed_mentions"] == {"parse": []}
+        message_path = rf"/channels/{DEFAULT_CHANNEL_ID}/messages/{progress.response['id']}"
+
+        refused = await _reindex(fake)
+        assert refused["flags"] & 64
+        assert refused["content"] == "A re-index is already running; wait for its report."
+
+        gate.set()
+        asks = [
+            asyncio.create_task(ask(fake, "When did fighting in Aleppo break out?"))
+            for _ in range(4)
+        ]
+        final = await fake.wait_for_request(
+            "PATCH", message_path, where=lambda r: "finished" in r.json["content"], timeout=60
+        )
+        for _, answer in await asyncio.gather(*asks):
+            assert "Fighting in Aleppo broke out" in answer.json["embeds"][0]["description"]
+        edits = [r.json["content"] for r in fake.requests_matching("PATCH", message_path)]
+        bars = [e for e in edits if e.startswith("**Re-indexing**")]
+        assert bars and all(re.search(r"`[█░]{20}` \d+%", e) for e in bars)
+        assert all("passages/s" in e and "ETA" in e and "pages" in e for e in bars)
+        assert any("█" in e for e in bars)
+        assert edits[-1] == final.json["content"]
+        report = final.json["content"]
+        # The seed's copy in the folder duplicates the archived seed: linked, not indexed twice.
+        assert (
+            f"{PAGES + 1} page(s) from {PAGES + 1} file(s): {PAGES} added, 0 updated, "
+            "0 unchanged, 1 linked as duplicates, 0 skipped"
+        ) in report
+        assert f"The archive now holds {PAGES + 1} documents" in report
+        assert (await bot.engine.stats())["documents"] == PAGES + 1
+
+        # Once the run is over a new one may start.
+        again = await _reindex(fake, "generated")
+        assert "Re-indexing `generated`" in again["content"]
+
+
+def _hold_reindex(bot: ArchivistBot) -> asyncio.Event:
+    """Keep the next re-index from starting its work until the returned event is set, so a
+    second /reindex certainly arrives during the first."""
+    gate = asyncio.Event()
+    run = bot.reindexer._run
+
+    async def held(*args: object) -> object:
+        await gate.wait()
+        return await run(*args)  # type: ignore[arg-type]
+
+    bot.reindexer._run = held  # type: ignore[method-assign]
+    return gate
+
+
+async def test_reindex_refuses_paths_outside_the_archive_folder(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    folder = _archive_folder(tmp_path)
+    async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+        for path in ("../", "generated/../..", "../archive-files-elsewhere"):
+            refused = await _reindex(fake, path)
+            assert (
+                refused["content"] == "That path is outside the archive folder; give one inside it."
+            )
+        missing = await _reindex(fake, "nope")
+        assert missing["content"] == "Nothing exists at that path inside the archive folder."
+        assert not bot.reindexer.running
