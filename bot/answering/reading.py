@@ -304,9 +304,9 @@ def focus_terms(question: str) -> set[str]:
     "theat"}, "what level of support ..." {"level"}; empty when the wh-word is followed by a
     verb ("what did ...") or nothing."""
     found = _WH_FOCUS.search(question)
-    if found is None or _WH_WORD.search(question) is None:
-        return set()
-    if found.start() != _WH_WORD.search(question).start():  # type: ignore[union-attr]
+    first_wh = _WH_WORD.search(question)
+    # Read at the question's first wh-word only, as ``answer_type`` is.
+    if found is None or first_wh is None or found.start() != first_wh.start():
         return set()
     roots: set[str] = set()
     for word in words(question[found.end("lead") :])[:4]:
