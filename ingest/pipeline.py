@@ -66,6 +66,8 @@ __all__ = [
 ]
 
 DEFAULT_BATCH = 256
+#: Why a confined run (``within``) skips a file: it is a link to somewhere outside.
+OUTSIDE = "link to outside the archive"
 
 
 async def ingest_paths(
@@ -77,14 +79,18 @@ async def ingest_paths(
     on_progress: Callable[[Progress], None] | None = None,
     prune: bool = False,
     batch_size: int = DEFAULT_BATCH,
+    within: Path | None = None,
 ) -> IngestReport:
     """Ingest every file under ``paths`` into ``archive``; ``on_skip`` hears of each file or
     record skipped, ``on_progress`` of where the run stands. ``prune`` also removes pages whose
-    files are gone or no longer hold them (see above)."""
+    files are gone or no longer hold them (see above). ``within`` (a resolved folder) confines
+    the run: a file whose resolved path lies outside it (a symbolic link pointing out) is
+    skipped, not read."""
     started = time.perf_counter()
     run = IngestRun(
         archive, sizes, batch_size, on_skip, on_progress, scope=[real_path(p) for p in paths]
     )
+    run.within = within
     report = run.report
     run_id = await archive.store.start_run()
     deleted, queued = await archive.reconcile_vectors()
@@ -131,6 +137,8 @@ async def _ingest_one(run: IngestRun, path: Path, problem: str | None, *, force:
     if str(path) not in run.counted:
         run.counted.add(str(path))
         run.report.files += 1
+    if problem is None and run.within is not None and not path.is_relative_to(run.within):
+        problem = OUTSIDE
     if problem:
         run.skip(str(path), problem)
     else:

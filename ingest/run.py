@@ -60,6 +60,8 @@ class IngestRun:
         self.started = time.perf_counter()
         # The resolved paths given to the run: prune looks no further.
         self.scope = list(scope)
+        # The folder a confined run reads nothing outside of (``ingest_paths``'s ``within``).
+        self.within: Path | None = None
         # Paths recorded as typed by older archives, by file name: (spelling, digest).
         self.legacy: dict[str, list[tuple[str, str | None]]] = {}
         self.spellings: dict[str, str] = {}
@@ -78,7 +80,7 @@ class IngestRun:
         self.spellings = await self.store.spellings()
 
     def skip(self, path: str, reason: str, warning: bool = False) -> None:
-        skipped = Skipped(path, reason)
+        skipped = Skipped.of(path, reason)
         (self.report.warnings if warning else self.report.skipped).append(skipped)
         if self.on_skip:
             self.on_skip(skipped)

@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answering.engine import Engine
+from index.text import printable
 from ingest.pipeline import IngestReport, discover, ingest_paths
 from ingest.pipeline import Progress as IngestProgress
+
+
+OUTSIDE_REFUSAL = "That path is outside the archive folder; give one inside it."
 
 
 class ReindexBusy(RuntimeError):
@@ -87,12 +91,24 @@ class Reindexer:
         root = self.archive_dir.resolve()
         if not root.is_dir():
             raise BadPath(f"The archive folder `{self.archive_dir}` does not exist on the server.")
-        target = (root / (path or "").strip().lstrip("/")).resolve()
-        if not target.is_relative_to(root):
-            raise BadPath("That path is outside the archive folder; give one inside it.")
-        if not target.exists():
+        try:
+            target = (root / (path or "").strip().lstrip("/")).resolve()
+            inside = target.is_relative_to(root)
+            exists = inside and target.exists()
+        except (ValueError, OSError):
+            # A NUL byte, a name too long for the file system, a lone surrogate: no path at all,
+            # refused like one that leaves the folder.
+            raise BadPath(OUTSIDE_REFUSAL) from None
+        if not inside:
+            raise BadPath(OUTSIDE_REFUSAL)
+        if not exists:
             raise BadPath("Nothing exists at that path inside the archive folder.")
         return target
+
+    def shown(self, target: Path) -> str:
+        """``target`` as the messages and the log name it: relative to the archive folder, and
+        ``printable`` (a file name may hold a newline or a terminal escape)."""
+        return printable(target.relative_to(self.archive_dir.resolve()).as_posix() or ".")
 
     def start(
         self, path: Path, on_progress: Callable[[Progress], None] | None = None
@@ -120,7 +136,10 @@ class Reindexer:
 
         writer = await self.engine.archive.writer()
         try:
-            report = await ingest_paths(writer, [path], on_progress=update)
+            # Links in the folder may point anywhere on the server; nothing outside it is read.
+            report = await ingest_paths(
+                writer, [path], on_progress=update, within=self.archive_dir.resolve()
+            )
         finally:
             await writer.close()
             self.engine.archive.changed()

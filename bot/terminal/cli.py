@@ -39,7 +39,7 @@ from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable, check_device
 from index.models import KINDS
 from index.store import UnusableArchive
-from index.text import without_surrogates
+from index.text import printable, without_surrogates
 from index.vectors import VectorStoreUnavailable
 from ingest.pipeline import DEFAULT_BATCH
 
@@ -228,10 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, where a closed pipe can still be answered quietly
         return status
     except CommandError as error:
-        print(f"archivist {args.command}: {error}", file=sys.stderr)
+        # The reasons name what was given (a path, a site): printed escaped, on one line.
+        print(f"archivist {args.command}: {printable(str(error))}", file=sys.stderr)
         return CANNOT_RUN
     except (ModelUnavailable, ModelMismatch, UnusableArchive, VectorStoreUnavailable) as error:
-        print(f"archivist: {error}", file=sys.stderr)
+        print(f"archivist: {printable(str(error))}", file=sys.stderr)
         return CANNOT_RUN
     except KeyboardInterrupt:
         return INTERRUPTED

@@ -21,6 +21,7 @@ from bot.terminal import render
 from bot.terminal.progress import ingest_progress
 from index.models import SearchFilters
 from index.store import nocase
+from index.text import printable
 from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
 
 log = logging.getLogger("archivist")
@@ -315,7 +316,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     async with await Engine.open(settings) as engine:
         empty = not (await engine.stats())["documents"]
         if args.ingest_if_empty and empty:
-            print(f"The archive is empty: ingesting {args.ingest_if_empty}", file=sys.stderr)
+            print(
+                f"The archive is empty: ingesting {printable(str(args.ingest_if_empty))}",
+                file=sys.stderr,
+            )
             # stdout is the chat's: the report goes with the other notices.
             await run_ingest(engine, [args.ingest_if_empty], out=sys.stderr)
             empty = not (await engine.stats())["documents"]
