@@ -20,7 +20,6 @@ from index.text import printable
 from ingest.pipeline import IngestReport, discover, ingest_paths
 from ingest.pipeline import Progress as IngestProgress
 
-
 OUTSIDE_REFUSAL = "That path is outside the archive folder; give one inside it."
 
 

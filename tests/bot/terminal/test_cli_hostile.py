@@ -1,0 +1,81 @@
+"""`archivist ingest` on an archive as a careless or hostile owner leaves it: file names that
+are not UTF-8 or hold control characters, a page too large to embed at once, Ctrl-C in the
+middle of one, and two ingests on one archive at the same time. Real files, the real command."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.terminal.cli import main
+
+PAGE = "Harbour reopens\n\nThe harbour reopened on Monday after the winter storms.\n"
+
+
+@pytest.fixture(autouse=True)
+def hash_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hash embedder: these tests are about files and processes, not meaning."""
+    monkeypatch.setenv("EMBED_MODEL", "hash")
+    monkeypatch.delenv("EMBED_DEVICE", raising=False)
+
+
+def _stats(capsys: pytest.CaptureFixture[str], data: Path) -> dict[str, int]:
+    capsys.readouterr()
+    assert main(["stats", "--json", "--data-dir", str(data)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_every_other_file_goes_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "scrapes"
+    folder.mkdir()
+    (folder / "good.txt").write_text(PAGE)
+    # A good file before the bad name and one after it: the bad name blocks neither.
+    (folder / os.fsdecode(b"bad\xffname.txt")).write_text(PAGE.replace("Monday", "Tuesday"))
+    (folder / "later.txt").write_text(PAGE.replace("Monday", "Friday"))
+    data = tmp_path / "data"
+    assert main(["ingest", str(folder), "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"skipped {folder}/bad\\xffname.txt: file name is not UTF-8 (rename the file to ingest it)"
+    )
+    assert "2 added" in out[1] and "1 skipped" in out[1]
+    assert _stats(capsys, data)["documents"] == 2
+    # And again: the same name does not stop the next run either.
+    assert main(["ingest", str(folder), "--data-dir", str(data), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["files_unchanged"] == 2
+    assert report["skipped"] == [
+        {
+            "path": f"{folder}/bad\\xffname.txt",
+            "reason": "file name is not UTF-8 (rename the file to ingest it)",
+        }
+    ]
+
+
+def test_file_names_are_escaped_one_entry_per_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "scrapes"
+    folder.mkdir()
+    forged = "notes\nskipped secrets.txt: forged.pdf"
+    coloured = "\x1b[31mred\x1b[0m.pdf"
+    for name in (forged, coloured, "page\x1b]0;title\x07.txt"):
+        (folder / name).write_text(PAGE)
+    data = tmp_path / "data"
+    assert main(["ingest", str(folder), "--data-dir", str(data)]) == 0
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err and "\x07" not in captured.out
+    lines = captured.out.splitlines()
+    assert len(lines) == 3  # two skipped entries and the counts: no forged third entry
+    assert lines[0].startswith(f"skipped {folder}/\\x1b[31mred\\x1b[0m.pdf: unsupported")
+    assert lines[1].startswith(f"skipped {folder}/notes\\nskipped secrets.txt: forged.pdf: ")
+    assert lines[2].startswith("ingested 1 page(s) from 3 file(s)")
+    # The page ingested under that name is listed on one line, escaped.
+    assert main(["sources", "--data-dir", str(data)]) == 0
+    [listed] = capsys.readouterr().out.splitlines()
+    assert "\x1b" not in listed and "Harbour reopens" in listed
