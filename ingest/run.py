@@ -21,7 +21,13 @@ from ingest.dedupe import Fingerprints, is_duplicate
 from ingest.discovery import file_digest, real_path
 from ingest.page import Notice, Page, UnreadableFile
 from ingest.readers import Reader
-from ingest.reading import NO_MORE_ITEMS, PageIdentities, next_item, read_items
+from ingest.reading import (
+    NO_MORE_ITEMS,
+    PageIdentities,
+    in_daemon_thread,
+    next_item,
+    read_items,
+)
 from ingest.report import IngestReport, Outcome, Progress, Skipped
 from ingest.sources import existing_files, gone_files, judged, legacy_match
 
@@ -103,14 +109,17 @@ class IngestRun:
     async def sync(self, force: bool = False) -> None:
         """Every ``batch_size`` new passages, start embedding them beside the reading (see
         ``VectorPipeline``); ``force`` (the end of the run) lands everything and then brings
-        chromadb fully in line (deletions, anything left over)."""
-        if not force and self.pending < self.batch_size:
-            return
+        chromadb fully in line (deletions, anything left over).
+
+        A page of many passages goes to the model ``batch_size`` at a time, never whole: the
+        memory of a batch is bounded, and an interruption (Ctrl-C cancels the run) lands
+        between two batches instead of after the whole page."""
         if not force:
-            await self.vectors.feed(self.pending)
-            self.pending = 0
-            self.report.vectors_written = self.vectors.timings.passages
-            self.progress()
+            while self.pending >= self.batch_size:
+                fed = await self.vectors.feed(self.batch_size)
+                self.pending = self.pending - self.batch_size if fed else 0
+                self.report.vectors_written = self.vectors.timings.passages
+                self.progress()
             return
         await self.vectors.finish()
         base = self.vectors.timings.passages
@@ -192,7 +201,7 @@ class IngestRun:
     async def _parse(self, items: Iterator[Page | Notice], identities: PageIdentities) -> Any:
         started = time.perf_counter()
         try:
-            return await asyncio.to_thread(next_item, items, self.sizes, identities)
+            return await in_daemon_thread(next_item, items, self.sizes, identities)
         finally:
             self.report.parse_seconds += time.perf_counter() - started
 

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from bot.terminal.cli import main
+
+SLOW_INGEST = Path(__file__).with_name("slow_ingest.py")
 
 PAGE = "Harbour reopens\n\nThe harbour reopened on Monday after the winter storms.\n"
 
@@ -79,3 +87,53 @@ def test_file_names_are_escaped_one_entry_per_line(
     assert main(["sources", "--data-dir", str(data)]) == 0
     [listed] = capsys.readouterr().out.splitlines()
     assert "\x1b" not in listed and "Harbour reopens" in listed
+
+
+def _one_line_page(path: Path, sentences: int) -> Path:
+    """A scrape whose article is one huge line: one page of many passages."""
+    line = " ".join(
+        f"Sentence {n} tells of the harbour works in district {n % 97} and the people there."
+        for n in range(sentences)
+    )
+    path.write_text(f"Harbour works\n{line}\n")
+    return path
+
+
+def test_ctrl_c_ends_an_ingest_in_the_middle_of_one_large_page(tmp_path: Path) -> None:
+    """SIGINT while one page of ~5,000 passages is embedded: the page goes to the model a batch
+    at a time, so the run stops at the next batch (in whole, the page would take ~15 s more
+    with this embedder), exits 130 and says what was saved."""
+    page = _one_line_page(tmp_path / "big.txt", 30_000)
+    data = tmp_path / "data"
+    mark = tmp_path / "embedding"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "EMBED_"))}
+    env |= {"EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT), "FIRST_EMBED_MARK": str(mark)}
+    command = [sys.executable, str(SLOW_INGEST), "ingest", str(page), "--batch-size", "16"]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert process.poll() is None and mark.exists(), "never embedded: " + str(process.poll())
+        time.sleep(0.5)  # well into the page
+        process.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = process.communicate(timeout=120)
+        took = time.monotonic() - sent
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert took < 5, f"{took:.1f} s from SIGINT to exit"
+    assert "interrupted: 1 pages" in err and "Traceback" not in err and out == ""
+    with sqlite3.connect(data / "archive.db") as db:
+        passages, embedded = db.execute(
+            "SELECT count(*), count(*) FILTER (WHERE embedded) FROM passages"
+        ).fetchone()
+    assert passages > 4_000 and 0 < embedded < passages  # saved; the rest left for next time
