@@ -1,10 +1,11 @@
 """Re-indexing the configured archive folder from a running bot, one run at a time.
 
-A thin adapter over ``ingest.pipeline.ingest_paths``: it confines paths to ``ARCHIVE_DIR``,
-refuses a second run while one is going, and turns the growing ingest report into progress
-(pages, passages, rate, ETA). Questions keep being answered meanwhile, from the archive as it
-was: the ingest writes through a connection of its own and commits page by page, so readers see
-a page only once it is whole.
+A thin adapter over ``ingest.pipeline.ingest_paths``: it confines paths to ``ARCHIVE_DIR`` (and
+what it reads to files whose resolved path lies there), refuses a second run while one is going,
+waits (saying so in its progress) while an ``archivist ingest`` holds the archive, and turns
+the growing ingest report into progress (pages, passages, rate, ETA). Questions keep being
+answered meanwhile, from the archive as it was: the ingest writes through a connection of its
+own and commits page by page, so readers see a page only once it is whole.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from bot.answering.engine import Engine
 from index.text import printable
-from ingest.pipeline import IngestReport, discover, ingest_paths
+from ingest.pipeline import WAITING, IngestReport, discover, ingest_paths
 from ingest.pipeline import Progress as IngestProgress
 
 OUTSIDE_REFUSAL = "That path is outside the archive folder; give one inside it."
@@ -40,9 +41,12 @@ class Progress:
     passages: int = 0
     vectors: int = 0
     done: bool = False
+    waiting: bool = False  # for another ingest on this archive (its lock) to end
 
     @property
     def phase(self) -> str:
+        if self.waiting:
+            return WAITING
         return "embedding" if self.vectors else "reading"
 
     @property
@@ -125,7 +129,13 @@ class Reindexer:
         files = await asyncio.to_thread(lambda: sum(1 for _ in discover([path])))
         progress = Progress(files_total=files)
 
+        def waiting(_: str) -> None:
+            progress.waiting = True
+            if on_progress:
+                on_progress(progress)
+
         def update(step: IngestProgress) -> None:
+            progress.waiting = False
             progress.files = step.files_done
             progress.pages = step.pages
             progress.passages = step.passages
@@ -137,7 +147,11 @@ class Reindexer:
         try:
             # Links in the folder may point anywhere on the server; nothing outside it is read.
             report = await ingest_paths(
-                writer, [path], on_progress=update, within=self.archive_dir.resolve()
+                writer,
+                [path],
+                on_progress=update,
+                within=self.archive_dir.resolve(),
+                on_wait=waiting,
             )
         finally:
             await writer.close()

@@ -167,6 +167,7 @@ async def run_ingest(
                 on_progress=on_progress,
                 prune=prune,
                 batch_size=batch_size,
+                on_wait=lambda message: print(f"archivist ingest: {message}", file=sys.stderr),
             )
     except (asyncio.CancelledError, KeyboardInterrupt):
         # Readers' notices are printed with the report; without one, name them at least.

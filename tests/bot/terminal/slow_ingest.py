@@ -1,6 +1,7 @@
 """Run by test_cli_hostile in a subprocess: ``archivist ingest`` (its real ``main``, signals and
-all) with the hash embedder slowed to about a model's pace on a small machine. Its first call
-creates the file named by ``FIRST_EMBED_MARK``, so the test knows the page is being embedded."""
+all) with the hash embedder slowed to about a model's pace on a small machine (or to
+``SECONDS_PER_TEXT``). Its first call creates the file named by ``FIRST_EMBED_MARK``, so the
+test knows the page is being embedded."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 from bot.terminal.cli import main
 from index.embedder import HashEmbedder
 
-SECONDS_PER_TEXT = 0.002
+SECONDS_PER_TEXT = float(os.environ.get("SECONDS_PER_TEXT", "0.002"))
 _embed = HashEmbedder.embed
 
 

@@ -137,3 +137,42 @@ def test_ctrl_c_ends_an_ingest_in_the_middle_of_one_large_page(tmp_path: Path) -
             "SELECT count(*), count(*) FILTER (WHERE embedded) FROM passages"
         ).fetchone()
     assert passages > 4_000 and 0 < embedded < passages  # saved; the rest left for next time
+
+
+def test_a_second_ingest_of_the_same_archive_waits_for_the_first(tmp_path: Path) -> None:
+    """Two `archivist ingest` runs on one archive at once: the second says it waits, and the
+    passages are embedded once (not by both, as two runs side by side did)."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    _one_line_page(folder / "big.txt", 3_000)
+    data = tmp_path / "data"
+    mark = tmp_path / "embedding"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "EMBED_"))}
+    env |= {"EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT), "FIRST_EMBED_MARK": str(mark)}
+    env |= {"SECONDS_PER_TEXT": "0.0005"}
+    argv = ["ingest", str(folder), "--batch-size", "16", "--json", "--data-dir", str(data)]
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, "cwd": tmp_path}
+    first = subprocess.Popen([sys.executable, str(SLOW_INGEST), *argv], env=env, **options)
+    second = None
+    try:
+        deadline = time.monotonic() + 120
+        while not mark.exists() and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        assert first.poll() is None and mark.exists(), "never embedded: " + str(first.poll())
+        second = subprocess.Popen(
+            [sys.executable, "-m", "bot.terminal.cli", *argv], env=env, **options
+        )
+        first_out, first_err = first.communicate(timeout=120)
+        second_out, second_err = second.communicate(timeout=120)
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+    assert (first.returncode, second.returncode) == (0, 0), first_err + second_err
+    assert "archivist ingest: another ingest is running on this archive; waiting" in second_err
+    assert "waiting" not in first_err
+    first_report, second_report = json.loads(first_out), json.loads(second_out)
+    assert first_report["pages_added"] == 1 and second_report["files_unchanged"] == 1
+    with sqlite3.connect(data / "archive.db") as db:
+        [passages] = db.execute("SELECT count(*) FROM passages").fetchone()
+    assert first_report["vectors_written"] == passages and second_report["vectors_written"] == 0
