@@ -16,7 +16,8 @@ from pathlib import Path
 
 from bot.answering.engine import Engine
 from bot.evals import EVALUATIONS
-from bot.services.community import date_bound
+from bot.services.community import Rejected
+from bot.services.filters import date_bound
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import render
 from bot.terminal.commands import (
@@ -227,8 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = asyncio.run(args.handler(args, settings))
         sys.stdout.flush()  # here, where a closed pipe can still be answered quietly
         return status
-    except CommandError as error:
-        # The reasons name what was given (a path, a site): printed escaped, on one line.
+    except (CommandError, Rejected) as error:
+        # The command refused, or its filters (``bot.services.filters``); the reasons name what
+        # was given (a path, a site): printed escaped, on one line.
         print(f"archivist {args.command}: {printable(str(error))}", file=sys.stderr)
         return CANNOT_RUN
     except (ModelUnavailable, ModelMismatch, UnusableArchive, VectorStoreUnavailable) as error:
