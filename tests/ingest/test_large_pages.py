@@ -8,25 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import one_line_page
 
 from index.archive import Archive
 from index.embedder import HashEmbedder
 from ingest.pipeline import ingest_paths
 
 
-def _one_line_page(path: Path, sentences: int) -> Path:
-    line = " ".join(
-        f"Sentence {n} tells of the harbour works in district {n % 97} and the people there."
-        for n in range(sentences)
-    )
-    path.write_text(f"Harbour works\n{line}\n")
-    return path
-
-
 async def test_a_large_page_is_embedded_in_batches_of_the_batch_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    page = _one_line_page(tmp_path / "big.txt", 6_000)
+    page = one_line_page(tmp_path / "big.txt", 6_000)
     batches: list[int] = []
     embed = Archive.embed_passages
 
@@ -50,7 +42,7 @@ async def test_a_page_over_the_size_limit_is_skipped_unread(
     monkeypatch.setattr("ingest.readers.jsonl.MAX_PAGE_BYTES", 1_000_000, raising=False)
     folder = tmp_path / "pages"
     folder.mkdir()
-    big = _one_line_page(folder / "big.txt", 20_000)  # 1.6 MB
+    big = one_line_page(folder / "big.txt", 20_000)  # 1.6 MB
     (folder / "small.txt").write_text("Harbour reopens\n\nThe harbour reopened on Monday.\n")
     lines = [
         {"url": "https://ex.org/huge", "text": big.read_text()},

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, one_line_page
 
 from bot.terminal.cli import main
 
@@ -89,39 +89,43 @@ def test_file_names_are_escaped_one_entry_per_line(
     assert "\x1b" not in listed and "Harbour reopens" in listed
 
 
-def _one_line_page(path: Path, sentences: int) -> Path:
-    """A scrape whose article is one huge line: one page of many passages."""
-    line = " ".join(
-        f"Sentence {n} tells of the harbour works in district {n % 97} and the people there."
-        for n in range(sentences)
-    )
-    path.write_text(f"Harbour works\n{line}\n")
-    return path
-
-
-def test_ctrl_c_ends_an_ingest_in_the_middle_of_one_large_page(tmp_path: Path) -> None:
-    """SIGINT while one page of ~5,000 passages is embedded: the page goes to the model a batch
-    at a time, so the run stops at the next batch (in whole, the page would take ~15 s more
-    with this embedder), exits 130 and says what was saved."""
-    page = _one_line_page(tmp_path / "big.txt", 30_000)
-    data = tmp_path / "data"
-    mark = tmp_path / "embedding"
+def _ingest_process(
+    tmp_path: Path, argv: list[str], *, slow: bool, **environment: str
+) -> subprocess.Popen[str]:
+    """``archivist ingest`` as a process of its own with the hash embedder, ``slow`` as
+    ``slow_ingest`` makes it (its first embedding marked by ``tmp_path / "embedding"``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "EMBED_"))}
-    env |= {"EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT), "FIRST_EMBED_MARK": str(mark)}
-    command = [sys.executable, str(SLOW_INGEST), "ingest", str(page), "--batch-size", "16"]
-    process = subprocess.Popen(
-        [*command, "--data-dir", str(data)],
+    env |= {"EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT)}
+    env |= {"FIRST_EMBED_MARK": str(tmp_path / "embedding"), **environment}
+    program = [str(SLOW_INGEST)] if slow else ["-m", "bot.terminal.cli"]
+    return subprocess.Popen(
+        [sys.executable, *program, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=tmp_path,
     )
+
+
+def _wait_until_embedding(tmp_path: Path, process: subprocess.Popen[str]) -> None:
+    mark = tmp_path / "embedding"
+    deadline = time.monotonic() + 120
+    while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None and mark.exists(), "never embedded: " + str(process.poll())
+
+
+def test_ctrl_c_ends_an_ingest_in_the_middle_of_one_large_page(tmp_path: Path) -> None:
+    """SIGINT while one page of ~5,000 passages is embedded: the page goes to the model a batch
+    at a time, so the run stops at the next batch (in whole, the page would take ~15 s more
+    with this embedder), exits 130 and says what was saved."""
+    page = one_line_page(tmp_path / "big.txt", 30_000)
+    data = tmp_path / "data"
+    argv = ["ingest", str(page), "--batch-size", "16", "--data-dir", str(data)]
+    process = _ingest_process(tmp_path, argv, slow=True)
     try:
-        deadline = time.monotonic() + 120
-        while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        assert process.poll() is None and mark.exists(), "never embedded: " + str(process.poll())
+        _wait_until_embedding(tmp_path, process)
         time.sleep(0.5)  # well into the page
         process.send_signal(signal.SIGINT)
         sent = time.monotonic()
@@ -144,24 +148,14 @@ def test_a_second_ingest_of_the_same_archive_waits_for_the_first(tmp_path: Path)
     passages are embedded once (not by both, as two runs side by side did)."""
     folder = tmp_path / "pages"
     folder.mkdir()
-    _one_line_page(folder / "big.txt", 3_000)
+    one_line_page(folder / "big.txt", 3_000)
     data = tmp_path / "data"
-    mark = tmp_path / "embedding"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "EMBED_"))}
-    env |= {"EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT), "FIRST_EMBED_MARK": str(mark)}
-    env |= {"SECONDS_PER_TEXT": "0.0005"}
     argv = ["ingest", str(folder), "--batch-size", "16", "--json", "--data-dir", str(data)]
-    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, "cwd": tmp_path}
-    first = subprocess.Popen([sys.executable, str(SLOW_INGEST), *argv], env=env, **options)
+    first = _ingest_process(tmp_path, argv, slow=True, SECONDS_PER_TEXT="0.0005")
     second = None
     try:
-        deadline = time.monotonic() + 120
-        while not mark.exists() and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.05)
-        assert first.poll() is None and mark.exists(), "never embedded: " + str(first.poll())
-        second = subprocess.Popen(
-            [sys.executable, "-m", "bot.terminal.cli", *argv], env=env, **options
-        )
+        _wait_until_embedding(tmp_path, first)
+        second = _ingest_process(tmp_path, argv, slow=False)
         first_out, first_err = first.communicate(timeout=120)
         second_out, second_err = second.communicate(timeout=120)
     finally:
