@@ -27,6 +27,8 @@ class VectorSink(Protocol):
     store: Store
     vectors: VectorIndex
 
+    async def embedder(self) -> Embedder: ...
+
     async def embed_passages(
         self, texts: list[str]
     ) -> tuple[np.ndarray, list[list[tuple[int, int]]], list[np.ndarray]]: ...
@@ -128,6 +130,11 @@ class VectorPipeline:
         await self._land()
         pending = await self.archive.store.pending_passages(limit)
         if pending:
+            # The model loaded and checked here, in the caller's task: the first check records
+            # the model in SQLite, which from the embedding task could land inside a page the
+            # caller is writing on the same connection ("cannot start a transaction within a
+            # transaction", or that page committed half-way).
+            await self.archive.embedder()
             task = asyncio.create_task(self._embed([p.text for p in pending]))
             self._embedding = (pending, task)
         return len(pending)
