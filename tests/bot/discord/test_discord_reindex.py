@@ -4,6 +4,7 @@ paths confined to the archive folder, and questions answered all along."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import re
 import shutil
@@ -194,3 +195,35 @@ async def test_reindex_refuses_a_nul_byte_or_an_overlong_path_like_one_outside(
             assert refused["flags"] & 64
             assert refused["content"] == OUTSIDE_REFUSAL
         assert not bot.reindexer.running
+
+
+async def test_reindex_waits_while_another_ingest_holds_the_archive(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    """An `archivist ingest` on the same archive holds its lock file: /reindex says it waits,
+    and runs once the lock is let go."""
+    folder = _archive_folder(tmp_path)
+    holder = os.open(seeded_copy / "archive.db.ingest-lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as another process's ingest would
+    try:
+        async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+            bot.get_cog("Reindex").progress_interval = 0  # type: ignore[union-attr]
+            await _reindex(fake)
+            progress = await fake.wait_for_request(
+                "POST", rf"/channels/{DEFAULT_CHANNEL_ID}/messages"
+            )
+            message_path = rf"/channels/{DEFAULT_CHANNEL_ID}/messages/{progress.response['id']}"
+            waiting = await fake.wait_for_request(
+                "PATCH", message_path, where=lambda r: "waiting" in r.json["content"], timeout=30
+            )
+            assert "another ingest is running on this archive; waiting" in waiting.json["content"]
+            assert bot.reindexer.running
+            os.close(holder)
+            holder = -1
+            final = await fake.wait_for_request(
+                "PATCH", message_path, where=lambda r: "finished" in r.json["content"], timeout=60
+            )
+            assert f"{PAGES} added" in final.json["content"]
+    finally:
+        if holder >= 0:
+            os.close(holder)
