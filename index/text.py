@@ -169,3 +169,28 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def without_surrogates(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, the replacement character."""
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+# What may not reach a terminal or a report line as it is: control characters (a newline would
+# start a forged line, ESC a terminal escape), line and paragraph separators, bidirectional
+# overrides (text shown in another order than it reads), and lone surrogates (undecodable bytes
+# of a file name, which no output encoding takes).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte kept by surrogateescape: the byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line of a terminal, a report or a log: every control
+    character, separator, bidirectional override and undecodable byte written as an escape
+    (``\\n``, ``\\x1b``, ``\\xff``, ``\\u202e``); everything else as it is."""
+    return _UNPRINTABLE.sub(_escape, text)

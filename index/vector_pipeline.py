@@ -27,6 +27,8 @@ class VectorSink(Protocol):
     store: Store
     vectors: VectorIndex
 
+    async def embedder(self) -> Embedder: ...
+
     async def embed_passages(
         self, texts: list[str]
     ) -> tuple[np.ndarray, list[list[tuple[int, int]]], list[np.ndarray]]: ...
@@ -40,17 +42,46 @@ class VectorSink(Protocol):
     ) -> None: ...
 
 
+# The model is given at most this many passages per worker-thread call. A cancelled ingest
+# (Ctrl-C) still waits for the call under way, since ``asyncio.run`` and the interpreter wait
+# for worker threads at exit: 64 passages take about a second on two CPU cores, a batch of 256
+# four times as long.
+MODEL_CALL_PASSAGES = 64
+
+
 async def embed_passages(
     embedder: Embedder, texts: list[str]
 ) -> tuple[np.ndarray, list[list[tuple[int, int]]], list[np.ndarray]]:
     """Passage vectors, sentence spans and sentence vectors of ``texts``, the model run in
-    worker threads. An embedder that can (ONNX) pools the sentence vectors from the passages'
-    own forward pass; others embed each sentence again."""
+    worker threads, ``MODEL_CALL_PASSAGES`` at a time (grouped by length, so that little of
+    what the model gets is padding). An embedder that can (ONNX) pools the sentence vectors
+    from the passages' own forward pass; others embed each sentence again."""
     spans = [[(s.start, s.end) for s in sentence_spans(text)] for text in texts]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors: np.ndarray | None = None
+    sentences: list[np.ndarray] = [np.empty(0)] * len(texts)
+    for start in range(0, len(order), MODEL_CALL_PASSAGES):
+        chosen = order[start : start + MODEL_CALL_PASSAGES]
+        some, some_sentences = await _embed_call(
+            embedder, [texts[i] for i in chosen], [spans[i] for i in chosen]
+        )
+        if vectors is None:
+            vectors = np.zeros((len(texts), some.shape[1]), dtype=some.dtype)
+        vectors[chosen] = some
+        for i, sentence_vectors in zip(chosen, some_sentences, strict=True):
+            sentences[i] = sentence_vectors
+    if vectors is None:  # no text at all: what the model gives for none
+        vectors, sentences = await _embed_call(embedder, [], [])
+    return vectors, spans, sentences
+
+
+async def _embed_call(
+    embedder: Embedder, texts: list[str], spans: list[list[tuple[int, int]]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One worker-thread call of the model (two without sentence pooling)."""
     with_sentences = getattr(embedder, "embed_with_sentences", None)
     if with_sentences is not None:
-        vectors, sentences = await asyncio.to_thread(with_sentences, texts, spans)
-        return vectors, spans, sentences
+        return await asyncio.to_thread(with_sentences, texts, spans)
     vectors = await asyncio.to_thread(embedder.embed, texts)
     pieces = [
         text[a:b]
@@ -62,7 +93,7 @@ async def embed_passages(
     for passage_spans in spans:
         sentences.append(flat[offset : offset + len(passage_spans)])
         offset += len(passage_spans)
-    return vectors, spans, sentences
+    return vectors, sentences
 
 
 @dataclass(slots=True)
@@ -99,6 +130,11 @@ class VectorPipeline:
         await self._land()
         pending = await self.archive.store.pending_passages(limit)
         if pending:
+            # The model loaded and checked here, in the caller's task: the first check records
+            # the model in SQLite, which from the embedding task could land inside a page the
+            # caller is writing on the same connection ("cannot start a transaction within a
+            # transaction", or that page committed half-way).
+            await self.archive.embedder()
             task = asyncio.create_task(self._embed([p.text for p in pending]))
             self._embedding = (pending, task)
         return len(pending)

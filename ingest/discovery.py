@@ -90,7 +90,14 @@ def discover(paths: Sequence[Path]) -> Iterator[tuple[Path, str | None]]:
 
 
 def unsupported_reason(path: Path) -> str | None:
-    """Why no reader takes ``path`` (None when one does)."""
+    """Why no reader takes ``path`` (None when one does): its type, or a name the archive
+    cannot record."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 (a Latin-1 name from a scraper), which Python hands over as
+        # lone surrogates: SQLite cannot store such a name, nor a page id be made of it.
+        return "file name is not UTF-8 (rename the file to ingest it)"
     if reader_for(path) is None:
         return f"unsupported file type (supported: {', '.join(supported_suffixes())})"
     return None

@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+#: The largest page ingest reads, in bytes of what holds it (a text or HTML file, a JSONL line,
+#: a WARC record): a bigger one is skipped with ``too_large``'s reason before it is parsed, so a
+#: run's memory is bounded by this and the embedding batch, not by the biggest page
+#: (trafilatura refuses bigger HTML anyway). 20 MB is a long book; a news page is rarely 1 MB.
+MAX_PAGE_BYTES = 20_000_000
+
+
+def too_large(size: int, limit: int = MAX_PAGE_BYTES) -> str:
+    """Why a page of ``size`` bytes is skipped."""
+    return f"page too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB)"
+
 
 @dataclass(frozen=True, slots=True)
 class PageComment:

@@ -47,6 +47,7 @@ from pathlib import Path
 from index.archive import Archive
 from ingest.chunking import ChunkSizes
 from ingest.discovery import discover, file_digest, real_path, unsupported_reason
+from ingest.lock import WAITING, ingest_lock
 from ingest.readers import READERS, reader_for
 from ingest.report import IngestReport, Outcome, Progress, Skipped
 from ingest.run import IngestRun
@@ -55,6 +56,7 @@ from ingest.run import IngestRun
 # them most.
 __all__ = [
     "DEFAULT_BATCH",
+    "WAITING",
     "IngestReport",
     "Outcome",
     "Progress",
@@ -66,6 +68,8 @@ __all__ = [
 ]
 
 DEFAULT_BATCH = 256
+#: Why a confined run (``within``) skips a file: it is a link to somewhere outside.
+OUTSIDE = "link to outside the archive"
 
 
 async def ingest_paths(
@@ -77,14 +81,34 @@ async def ingest_paths(
     on_progress: Callable[[Progress], None] | None = None,
     prune: bool = False,
     batch_size: int = DEFAULT_BATCH,
+    within: Path | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Ingest every file under ``paths`` into ``archive``; ``on_skip`` hears of each file or
     record skipped, ``on_progress`` of where the run stands. ``prune`` also removes pages whose
-    files are gone or no longer hold them (see above)."""
+    files are gone or no longer hold them (see above). ``within`` (a resolved folder) confines
+    the run: a file whose resolved path lies outside it (a symbolic link pointing out) is
+    skipped, not read. One run at a time per archive: while another holds the archive's ingest
+    lock (``ingest.lock``), this one waits, having told ``on_wait`` so."""
+    async with ingest_lock(archive.store.path, on_wait):
+        return await _ingest(archive, paths, sizes, on_skip, on_progress, prune, batch_size, within)
+
+
+async def _ingest(
+    archive: Archive,
+    paths: Sequence[Path],
+    sizes: ChunkSizes | None,
+    on_skip: Callable[[Skipped], None] | None,
+    on_progress: Callable[[Progress], None] | None,
+    prune: bool,
+    batch_size: int,
+    within: Path | None,
+) -> IngestReport:
     started = time.perf_counter()
     run = IngestRun(
         archive, sizes, batch_size, on_skip, on_progress, scope=[real_path(p) for p in paths]
     )
+    run.within = within
     report = run.report
     run_id = await archive.store.start_run()
     deleted, queued = await archive.reconcile_vectors()
@@ -131,6 +155,8 @@ async def _ingest_one(run: IngestRun, path: Path, problem: str | None, *, force:
     if str(path) not in run.counted:
         run.counted.add(str(path))
         run.report.files += 1
+    if problem is None and run.within is not None and not path.is_relative_to(run.within):
+        problem = OUTSIDE
     if problem:
         run.skip(str(path), problem)
     else:

@@ -7,9 +7,13 @@ or the JSONL line number.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from index.models import DocumentRecord
 from ingest.chunking import ChunkSizes, build_document
@@ -24,6 +28,8 @@ NO_MORE_ITEMS = object()
 # A reader's item with, for a page, its identity, document and fingerprints (a notice has an
 # empty identity and neither of the others).
 ParsedItem = tuple[Page | Notice, str, DocumentRecord | None, Fingerprints | None]
+
+Result = TypeVar("Result")
 
 
 def read_items(reader: Reader, path: Path) -> Iterator[Page | Notice]:
@@ -48,6 +54,32 @@ class PageIdentities:
         if not page.origin.startswith(self.path):
             return page.origin
         return self.spelling + page.origin[len(self.path) :]
+
+
+async def in_daemon_thread(function: Callable[..., Result], *args: Any) -> Result:
+    """``function(*args)`` in a daemon thread of its own, awaited. Parsing one large page takes
+    seconds (about 1.3 s per MB of text on one core): in ``asyncio.to_thread``'s executor it
+    would hold a Ctrl-C until it ended, since ``asyncio.run`` and the interpreter wait for the
+    executor's threads at exit. A daemon thread is abandoned instead; only work that writes
+    nothing (reading, parsing, chunking) may run here."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Result] = loop.create_future()
+
+    def settle(outcome: Callable[[Any], None], value: Any) -> None:
+        if not future.done():  # cancelled meanwhile: nobody waits for it
+            outcome(value)
+
+    def run() -> None:
+        try:
+            done: tuple[Callable[[Any], None], Any] = (future.set_result, function(*args))
+        except BaseException as error:  # handed to the awaiting task, whatever it is
+            done = (future.set_exception, error)
+        # A closed loop (RuntimeError): the run ended without this.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, *done)
+
+    threading.Thread(target=run, name="ingest-parse", daemon=True).start()
+    return await future
 
 
 def next_item(

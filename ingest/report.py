@@ -6,14 +6,24 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from index.text import printable
+
 # What became of one page read: the report counts pages by it.
 Outcome = Literal["added", "updated", "unchanged", "linked"]
 
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
+    """A file, record or line passed over, and why: both as ``printable`` text, so that a name
+    holding a newline, a terminal escape or undecodable bytes stays one line wherever the report
+    goes (terminal, JSON, the archive's run log, Discord)."""
+
     path: str
     reason: str
+
+    @classmethod
+    def of(cls, path: str, reason: str) -> Skipped:
+        return cls(printable(path), printable(reason))
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"

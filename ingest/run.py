@@ -21,7 +21,13 @@ from ingest.dedupe import Fingerprints, is_duplicate
 from ingest.discovery import file_digest, real_path
 from ingest.page import Notice, Page, UnreadableFile
 from ingest.readers import Reader
-from ingest.reading import NO_MORE_ITEMS, PageIdentities, next_item, read_items
+from ingest.reading import (
+    NO_MORE_ITEMS,
+    PageIdentities,
+    in_daemon_thread,
+    next_item,
+    read_items,
+)
 from ingest.report import IngestReport, Outcome, Progress, Skipped
 from ingest.sources import existing_files, gone_files, judged, legacy_match
 
@@ -60,6 +66,8 @@ class IngestRun:
         self.started = time.perf_counter()
         # The resolved paths given to the run: prune looks no further.
         self.scope = list(scope)
+        # The folder a confined run reads nothing outside of (``ingest_paths``'s ``within``).
+        self.within: Path | None = None
         # Paths recorded as typed by older archives, by file name: (spelling, digest).
         self.legacy: dict[str, list[tuple[str, str | None]]] = {}
         self.spellings: dict[str, str] = {}
@@ -78,7 +86,7 @@ class IngestRun:
         self.spellings = await self.store.spellings()
 
     def skip(self, path: str, reason: str, warning: bool = False) -> None:
-        skipped = Skipped(path, reason)
+        skipped = Skipped.of(path, reason)
         (self.report.warnings if warning else self.report.skipped).append(skipped)
         if self.on_skip:
             self.on_skip(skipped)
@@ -101,14 +109,17 @@ class IngestRun:
     async def sync(self, force: bool = False) -> None:
         """Every ``batch_size`` new passages, start embedding them beside the reading (see
         ``VectorPipeline``); ``force`` (the end of the run) lands everything and then brings
-        chromadb fully in line (deletions, anything left over)."""
-        if not force and self.pending < self.batch_size:
-            return
+        chromadb fully in line (deletions, anything left over).
+
+        A page of many passages goes to the model ``batch_size`` at a time, never whole: the
+        memory of a batch is bounded, and an interruption (Ctrl-C cancels the run) lands
+        between two batches instead of after the whole page."""
         if not force:
-            await self.vectors.feed(self.pending)
-            self.pending = 0
-            self.report.vectors_written = self.vectors.timings.passages
-            self.progress()
+            while self.pending >= self.batch_size:
+                fed = await self.vectors.feed(self.batch_size)
+                self.pending = self.pending - self.batch_size if fed else 0
+                self.report.vectors_written = self.vectors.timings.passages
+                self.progress()
             return
         await self.vectors.finish()
         base = self.vectors.timings.passages
@@ -190,7 +201,7 @@ class IngestRun:
     async def _parse(self, items: Iterator[Page | Notice], identities: PageIdentities) -> Any:
         started = time.perf_counter()
         try:
-            return await asyncio.to_thread(next_item, items, self.sizes, identities)
+            return await in_daemon_thread(next_item, items, self.sizes, identities)
         finally:
             self.report.parse_seconds += time.perf_counter() - started
 

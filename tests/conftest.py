@@ -63,3 +63,14 @@ def seeded_copy(seeded_dir: Path, tmp_path: Path) -> Path:
 async def seeded_engine(seeded_dir: Path, model: Embedder) -> AsyncIterator[Engine]:
     async with await Engine.open(settings_for(seeded_dir), embedder=model) as engine:
         yield engine
+
+
+def one_line_page(path: Path, sentences: int) -> Path:
+    """A plain-text scrape whose article is one huge line: one page of many passages (about
+    one per six sentences)."""
+    line = " ".join(
+        f"Sentence {n} tells of the harbour works in district {n % 97} and the people there."
+        for n in range(sentences)
+    )
+    path.write_text(f"Harbour works\n{line}\n")
+    return path

@@ -11,7 +11,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.services.community import Rejected
+from bot.services.community import Community, Rejected
+from bot.services.filters import Spelling, check_filters, filters_from
+from index.models import PassageKind, SearchFilters
 
 log = logging.getLogger("bot.discord")
 
@@ -26,7 +28,24 @@ FILTER_OPTIONS = {
     "until": "Only pages published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)",
 }
 
+#: How a refusal names the filter options: as a member types them.
+FILTER_SPELLING = Spelling(option="{name}:{value}", site_listing="`/sources`")
+
 Send = Callable[..., Awaitable[Any]]
+
+
+async def checked_filters(
+    service: Community,
+    kind: PassageKind | None,
+    site: str | None,
+    since: str | None = None,
+    until: str | None = None,
+) -> SearchFilters:
+    """The filters of a command as typed, refused (privately, before any defer) where the
+    command line refuses them: a malformed date, a reversed range, a site not archived."""
+    filters = filters_from(kind, await service.resolve_site(site), since, until)
+    await check_filters(service.engine, filters, FILTER_SPELLING)
+    return filters
 
 
 async def tell(interaction: discord.Interaction, text: str) -> None:

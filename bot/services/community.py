@@ -8,12 +8,10 @@ The Discord cogs stay thin: they parse, call this, and format.
 from __future__ import annotations
 
 import asyncio
-import calendar
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -21,7 +19,7 @@ from bot.answering.answer import Answer
 from bot.answering.engine import Engine, NotFound
 from bot.settings import Settings
 from index.community import CommunityStore, MonthCount, SiteSummary, Suggestion
-from index.models import Hit, PassageKind, SearchFilters
+from index.models import Hit, SearchFilters
 from index.text import content_words, words
 
 COMMENTS_SETTING = "comments"
@@ -76,38 +74,6 @@ def resolve_follow_up(previous: str, question: str) -> str:
         stripped = question.rstrip(" ?!.…")
         return f"{stripped} about {topic}?"
     return question
-
-
-def date_bound(text: str, end: bool) -> date:
-    """YYYY, YYYY-MM or YYYY-MM-DD as the first (``end`` false) or last day it covers."""
-    parts = text.strip().split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-        if len(parts) > 2:
-            return date(year, month, int(parts[2]))
-        day = calendar.monthrange(year, month)[1] if end else 1
-        return date(year, month, day)
-    except (ValueError, IndexError):
-        raise ValueError(f"{text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
-
-
-def filters_from(
-    kind: PassageKind | None = None,
-    site: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> SearchFilters:
-    """Filters from what a user typed; a bad date is refused with a message for them."""
-    try:
-        return SearchFilters(
-            kind=kind,
-            site=site.strip() or None if site else None,
-            since=date_bound(since, end=False) if since else None,
-            until=date_bound(until, end=True) if until else None,
-        )
-    except ValueError as error:
-        raise Rejected(str(error)) from None
 
 
 def page(items: list[Any], size: int) -> list[list[Any]]:

@@ -1,10 +1,11 @@
 """Re-indexing the configured archive folder from a running bot, one run at a time.
 
-A thin adapter over ``ingest.pipeline.ingest_paths``: it confines paths to ``ARCHIVE_DIR``,
-refuses a second run while one is going, and turns the growing ingest report into progress
-(pages, passages, rate, ETA). Questions keep being answered meanwhile, from the archive as it
-was: the ingest writes through a connection of its own and commits page by page, so readers see
-a page only once it is whole.
+A thin adapter over ``ingest.pipeline.ingest_paths``: it confines paths to ``ARCHIVE_DIR`` (and
+what it reads to files whose resolved path lies there), refuses a second run while one is going,
+waits (saying so in its progress) while an ``archivist ingest`` holds the archive, and turns
+the growing ingest report into progress (pages, passages, rate, ETA). Questions keep being
+answered meanwhile, from the archive as it was: the ingest writes through a connection of its
+own and commits page by page, so readers see a page only once it is whole.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answering.engine import Engine
-from ingest.pipeline import IngestReport, discover, ingest_paths
+from index.text import printable
+from ingest.pipeline import WAITING, IngestReport, discover, ingest_paths
 from ingest.pipeline import Progress as IngestProgress
+
+OUTSIDE_REFUSAL = "That path is outside the archive folder; give one inside it."
 
 
 class ReindexBusy(RuntimeError):
@@ -37,9 +41,12 @@ class Progress:
     passages: int = 0
     vectors: int = 0
     done: bool = False
+    waiting: bool = False  # for another ingest on this archive (its lock) to end
 
     @property
     def phase(self) -> str:
+        if self.waiting:
+            return WAITING
         return "embedding" if self.vectors else "reading"
 
     @property
@@ -87,12 +94,24 @@ class Reindexer:
         root = self.archive_dir.resolve()
         if not root.is_dir():
             raise BadPath(f"The archive folder `{self.archive_dir}` does not exist on the server.")
-        target = (root / (path or "").strip().lstrip("/")).resolve()
-        if not target.is_relative_to(root):
-            raise BadPath("That path is outside the archive folder; give one inside it.")
-        if not target.exists():
+        try:
+            target = (root / (path or "").strip().lstrip("/")).resolve()
+            inside = target.is_relative_to(root)
+            exists = inside and target.exists()
+        except (ValueError, OSError):
+            # A NUL byte, a name too long for the file system, a lone surrogate: no path at all,
+            # refused like one that leaves the folder.
+            raise BadPath(OUTSIDE_REFUSAL) from None
+        if not inside:
+            raise BadPath(OUTSIDE_REFUSAL)
+        if not exists:
             raise BadPath("Nothing exists at that path inside the archive folder.")
         return target
+
+    def shown(self, target: Path) -> str:
+        """``target`` as the messages and the log name it: relative to the archive folder, and
+        ``printable`` (a file name may hold a newline or a terminal escape)."""
+        return printable(target.relative_to(self.archive_dir.resolve()).as_posix() or ".")
 
     def start(
         self, path: Path, on_progress: Callable[[Progress], None] | None = None
@@ -110,7 +129,13 @@ class Reindexer:
         files = await asyncio.to_thread(lambda: sum(1 for _ in discover([path])))
         progress = Progress(files_total=files)
 
+        def waiting(_: str) -> None:
+            progress.waiting = True
+            if on_progress:
+                on_progress(progress)
+
         def update(step: IngestProgress) -> None:
+            progress.waiting = False
             progress.files = step.files_done
             progress.pages = step.pages
             progress.passages = step.passages
@@ -120,7 +145,14 @@ class Reindexer:
 
         writer = await self.engine.archive.writer()
         try:
-            report = await ingest_paths(writer, [path], on_progress=update)
+            # Links in the folder may point anywhere on the server; nothing outside it is read.
+            report = await ingest_paths(
+                writer,
+                [path],
+                on_progress=update,
+                within=self.archive_dir.resolve(),
+                on_wait=waiting,
+            )
         finally:
             await writer.close()
             self.engine.archive.changed()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from bot.answering.engine import Engine
 from bot.evals import EVALUATIONS
-from bot.services.community import date_bound
+from bot.services.community import Rejected
+from bot.services.filters import date_bound
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import render
 from bot.terminal.commands import (
@@ -39,7 +40,7 @@ from index.archive import ModelMismatch
 from index.embedder import ModelUnavailable, check_device
 from index.models import KINDS
 from index.store import UnusableArchive
-from index.text import without_surrogates
+from index.text import printable, without_surrogates
 from index.vectors import VectorStoreUnavailable
 from ingest.pipeline import DEFAULT_BATCH
 
@@ -227,11 +228,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = asyncio.run(args.handler(args, settings))
         sys.stdout.flush()  # here, where a closed pipe can still be answered quietly
         return status
-    except CommandError as error:
-        print(f"archivist {args.command}: {error}", file=sys.stderr)
+    except (CommandError, Rejected) as error:
+        # The command refused, or its filters (``bot.services.filters``); the reasons name what
+        # was given (a path, a site): printed escaped, on one line.
+        print(f"archivist {args.command}: {printable(str(error))}", file=sys.stderr)
         return CANNOT_RUN
     except (ModelUnavailable, ModelMismatch, UnusableArchive, VectorStoreUnavailable) as error:
-        print(f"archivist: {error}", file=sys.stderr)
+        print(f"archivist: {printable(str(error))}", file=sys.stderr)
         return CANNOT_RUN
     except KeyboardInterrupt:
         return INTERRUPTED

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import difflib
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.answering.engine import Engine, NotFound
+from bot.services.filters import Spelling, check_range, check_site
 from bot.settings import Settings
 from bot.terminal import render
 from bot.terminal.progress import ingest_progress
 from index.models import SearchFilters
-from index.store import nocase
+from index.text import printable
 from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
 
 log = logging.getLogger("archivist")
@@ -45,31 +44,15 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False))
 
 
-async def check_site(engine: Engine, filters: SearchFilters) -> None:
-    """A ``--site`` that names no archived site is an error saying which ones there are: a
-    filter on it would only find nothing, silently."""
-    if filters.site is None:
-        return
-    sites = await engine.archive.store.sites()
-    if nocase(filters.site) in {nocase(site) for site in sites}:
-        return
-    # A web address ("californiaglobe.com") is a likely slip for the name ("California Globe").
-    keys = {re.sub(r"\W+", "", site).casefold(): site for site in sites}
-    typed = re.sub(r"\W+", "", filters.site.removeprefix("www.")).casefold()
-    close = difflib.get_close_matches(typed, keys, n=1, cutoff=0.75)
-    hint = f"; did you mean {keys[close[0]]!r}?" if close else ""
-    raise CommandError(
-        f"no site named {filters.site!r} is archived{hint} (`archivist sources` lists them)"
-    )
+#: How a refusal names the filter options: as they are typed here.
+FILTER_SPELLING = Spelling(option="--{name} {value}", site_listing="`archivist sources`")
 
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
-    if args.since is not None and args.until is not None and args.since > args.until:
-        raise CommandError(
-            f"--since {args.since.isoformat()} is after --until {args.until.isoformat()}: "
-            "no date is in that range"
-        )
-    return SearchFilters(kind=args.kind, site=args.site, since=args.since, until=args.until)
+    """The filters given, with the checks that need no archive done before it is opened."""
+    filters = SearchFilters(kind=args.kind, site=args.site, since=args.since, until=args.until)
+    check_range(filters, FILTER_SPELLING)
+    return filters
 
 
 # --- the archive directory -----------------------------------------------------------------
@@ -166,6 +149,7 @@ async def run_ingest(
                 on_progress=on_progress,
                 prune=prune,
                 batch_size=batch_size,
+                on_wait=lambda message: print(f"archivist ingest: {message}", file=sys.stderr),
             )
     except (asyncio.CancelledError, KeyboardInterrupt):
         # Readers' notices are printed with the report; without one, name them at least.
@@ -225,7 +209,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         questions = [args.question]
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
-        await check_site(engine, filters)
+        await check_site(engine, filters, FILTER_SPELLING)
         await warn_missing_vectors(engine)
         for question in questions:
             answer = await engine.ask(question, filters, args.k)
@@ -241,7 +225,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("the query is empty")
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
-        await check_site(engine, filters)
+        await check_site(engine, filters, FILTER_SPELLING)
         await warn_missing_vectors(engine)
         hits = await engine.search(args.query, filters, args.k)
     rows = [
@@ -315,7 +299,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     async with await Engine.open(settings) as engine:
         empty = not (await engine.stats())["documents"]
         if args.ingest_if_empty and empty:
-            print(f"The archive is empty: ingesting {args.ingest_if_empty}", file=sys.stderr)
+            print(
+                f"The archive is empty: ingesting {printable(str(args.ingest_if_empty))}",
+                file=sys.stderr,
+            )
             # stdout is the chat's: the report goes with the other notices.
             await run_ingest(engine, [args.ingest_if_empty], out=sys.stderr)
             empty = not (await engine.stats())["documents"]

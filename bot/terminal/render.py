@@ -12,6 +12,7 @@ from bot.answering.labels import (
     quote_numbers,
     sources_by_passage,
 )
+from index.text import printable
 
 
 def source_details(quote: Quote) -> str:
@@ -70,7 +71,8 @@ def document_text(document: dict[str, Any]) -> str:
     lines = [document["title"] or "(untitled)"]
     published = published_label(document["published"], bool(document.get("published_inferred")))
     meta = [document["site"], published, document["url"], document["origin"]]
-    lines.append(" · ".join(str(value) for value in meta if value))
+    # The origin is a file's name when the page has no address: shown escaped, on one line.
+    lines.append(printable(" · ".join(str(value) for value in meta if value)))
     lines += ["", document["body"], "", f"Comments ({len(document['comments'])}):"]
     for comment in document["comments"]:
         lines.append(f"- {comment['author'] or '(unnamed)'}: {comment['text']}")
@@ -82,8 +84,11 @@ def sources_text(sources: dict[str, Any]) -> str:
     if not rows:
         return "The archive is empty."
     return "\n".join(
-        f"{row['document_id']}  {row['site'] or '-'}  {row['published'] or '-'}  "
-        f"{row['passages']} passages, {row['comments']} comments  {row['title'] or row['origin']}"
+        printable(
+            f"{row['document_id']}  {row['site'] or '-'}  {row['published'] or '-'}  "
+            f"{row['passages']} passages, {row['comments']} comments  "
+            f"{row['title'] or row['origin']}"
+        )
         for row in rows
     )
 

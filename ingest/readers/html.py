@@ -12,6 +12,7 @@ ones ("2 days ago") counted from the capture day when one is known (``ingest.dat
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -27,10 +28,11 @@ from ingest.boilerplate import is_comment_noise
 from ingest.dates import PageDates, wayback_capture
 from ingest.html_comments import structured_comments
 from ingest.metadata import clean_text, pick_authors, pick_title
-from ingest.page import Page, PageComment, UnreadableFile
+from ingest.page import MAX_PAGE_BYTES, Page, PageComment, UnreadableFile, too_large
 
-# trafilatura refuses bigger inputs (its MAX_FILE_SIZE); saying so here gives the user a reason.
-MAX_HTML_BYTES = 20_000_000
+# The page limit, which trafilatura's own (its MAX_FILE_SIZE) matches; saying so here gives
+# the user a reason.
+MAX_HTML_BYTES = MAX_PAGE_BYTES
 _GZIP_MAGIC = b"\x1f\x8b"
 # The marker trafilatura's text output puts before each list item ("- item", nested ones
 # indented); a paragraph of the article may begin with the same two characters.
@@ -40,7 +42,9 @@ _BULLET = "- "
 def gunzip(data: bytes) -> bytes:
     """The decompressed bytes, or ``UnreadableFile`` saying the archive is damaged."""
     try:
-        return gzip.decompress(data)
+        # Read no further than the limit: a small file may unpack to gigabytes.
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as unpacked:
+            return unpacked.read(MAX_HTML_BYTES + 1)
     except (OSError, EOFError, zlib.error) as error:
         raise UnreadableFile(f"damaged gzip data ({error})") from None
 
@@ -141,7 +145,7 @@ def parse_html(
     if not data.strip():
         raise UnreadableFile("empty file")
     if len(data) > MAX_HTML_BYTES:
-        raise UnreadableFile(f"page too large ({len(data) / 1e6:.1f} MB; the limit is 20 MB)")
+        raise UnreadableFile(too_large(len(data), MAX_HTML_BYTES))
     if data.count(b"\x00", 0, 8192) > 8:
         raise UnreadableFile("binary content, not HTML")
     tree = load_html(data)

@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from ingest.dates import iso_timestamp, read_date_value
-from ingest.page import Notice, Page, PageComment, UnreadableFile
+from ingest.page import MAX_PAGE_BYTES, Notice, Page, PageComment, UnreadableFile, too_large
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_MAX_LINE_BYTES = 50_000_000
 
 
 class BadLine(ValueError):
@@ -234,8 +233,10 @@ class JsonlReader:
                     if not raw.strip() or raw.strip() == _BOM:
                         continue
                     origin = f"{path}:{number}"
-                    if len(raw) > _MAX_LINE_BYTES:
-                        yield Notice(origin, f"line {number} skipped: longer than 50 MB")
+                    if len(raw) > MAX_PAGE_BYTES:
+                        yield Notice(
+                            origin, f"line {number} skipped: {too_large(len(raw), MAX_PAGE_BYTES)}"
+                        )
                         continue
                     try:
                         page, warnings = read_line(raw, origin)

@@ -21,7 +21,7 @@ from ingest.boilerplate import (
 )
 from ingest.comments import lines_with_gaps, split_comments
 from ingest.dates import first_date
-from ingest.page import Page, UnreadableFile
+from ingest.page import MAX_PAGE_BYTES, Page, UnreadableFile, too_large
 
 _MAX_TITLE_CHARS = 200
 _SENTENCE_END = re.compile(r"[.;,]$")
@@ -106,6 +106,14 @@ def parse_scrape(text: str, origin: str, furniture: frozenset[str] = frozenset()
     )
 
 
+def read_scrape(path: Path) -> str:
+    """A scrape's text; one over the page limit is refused unread (one page per file)."""
+    size = path.stat().st_size
+    if size > MAX_PAGE_BYTES:
+        raise UnreadableFile(too_large(size, MAX_PAGE_BYTES))
+    return decode_text(path.read_bytes(), str(path))
+
+
 class TextReader:
     """Reads ``.txt`` scrapes: one page per file."""
 
@@ -120,7 +128,7 @@ class TextReader:
         self._sites = SiteBoilerplate()
         for path in paths:
             try:
-                text = decode_text(path.read_bytes(), str(path))
+                text = read_scrape(path)
             except (UnreadableFile, OSError):
                 continue  # reported when the file itself is read
             self._sites.add_page(site_key(text, path), text.split("\n"))
@@ -128,11 +136,11 @@ class TextReader:
     def context(self, path: Path) -> str:
         """What besides the file's bytes decides how it reads: its site's learned furniture."""
         try:
-            text = decode_text(path.read_bytes(), str(path))
+            text = read_scrape(path)
         except (UnreadableFile, OSError):
             return ""
         return self._sites.digest(site_key(text, path))
 
     def read(self, path: Path) -> Iterator[Page]:
-        text = decode_text(path.read_bytes(), str(path))
+        text = read_scrape(path)
         yield parse_scrape(text, str(path), self._sites.lines_for(site_key(text, path)))

@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from ingest.page import Notice, Page, UnreadableFile
+from ingest.page import Notice, Page, UnreadableFile, too_large
 from ingest.readers.html import MAX_HTML_BYTES, parse_html
 
 _SIGNATURES = (b"WARC/", b"filedesc://")
@@ -88,11 +88,7 @@ def _record_page(record: ArcWarcRecord, origin: str) -> Page | Notice:
     if size is not None and size > MAX_HTML_BYTES:
         # Refused unread: reading up to the limit first would hold 20 MB (twice over, in
         # warcio's pieces and their join) only to throw it away.
-        return Notice(
-            origin,
-            f"{kind} record skipped: page too large ({size / 1e6:.1f} MB; "
-            f"the limit is {MAX_HTML_BYTES / 1e6:.0f} MB)",
-        )
+        return Notice(origin, f"{kind} record skipped: {too_large(size, MAX_HTML_BYTES)}")
     data = record.content_stream().read(MAX_HTML_BYTES + 1)
     url = record.rec_headers.get_header("WARC-Target-URI")
     try:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from index.archive import Archive
 from index.embedder import HashEmbedder
+from index.store import Store
 from ingest.pipeline import ingest_paths
 
 
@@ -52,3 +56,26 @@ async def test_every_passage_is_embedded_once_with_its_sentences(tmp_path: Path)
     ).fetchone()
     db.close()
     assert counts[0] == counts[1] == counts[2]
+
+
+async def test_recording_the_model_never_lands_inside_a_page_being_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first embedding records the archive's model in SQLite. Done from the embedding task,
+    that write could open a transaction on the shared connection just as the next page began
+    its own ("cannot start a transaction within a transaction": a page skipped as a reader
+    failure). Held open here for long enough that the next page always comes."""
+    set_meta = Store.set_meta
+
+    async def slow_set_meta(self: Store, key: str, value: str) -> None:
+        if key != "embed_model":
+            return await set_meta(self, key, value)
+        await self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+        await asyncio.sleep(0.3)
+        await self._db.commit()
+
+    monkeypatch.setattr(Store, "set_meta", slow_set_meta)
+    corpus = _pages(tmp_path / "pages.jsonl", 40)
+    async with await Archive.open(tmp_path / "data", embedder=HashEmbedder()) as archive:
+        report = await ingest_paths(archive, [corpus], batch_size=4)
+    assert report.skipped == [] and report.pages_added == 40

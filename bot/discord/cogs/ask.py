@@ -11,9 +11,8 @@ from discord.ext import commands
 
 from bot.discord.client import archivist, community
 from bot.discord.cogs.sources import site_autocomplete
-from bot.discord.replies import FILTER_OPTIONS
+from bot.discord.replies import FILTER_OPTIONS, checked_filters
 from bot.discord.views import send_answer
-from bot.services.community import filters_from
 
 if TYPE_CHECKING:
     from bot.discord.client import ArchivistBot
@@ -52,7 +51,7 @@ class Ask(commands.Cog):
         # message replaces the public "thinking…" placeholder. The cooldown comes after them,
         # so that a refused question costs nothing.
         question = service.check_question(question)
-        filters = filters_from(kind, await service.resolve_site(site), since, until)
+        filters = await checked_filters(service, kind, site, since, until)
         await service.comment_policy(interaction.guild_id, filters, question)
         with archivist(interaction).ask_limiter.counted(interaction.user.id):
             # Defer next: the answer can take longer than the 3 s Discord allows before a reply.

@@ -46,7 +46,7 @@ class Reindex(commands.Cog):
         if reindexer.running:
             await tell(interaction, "A re-index is already running; wait for its report.")
             return
-        where = target.relative_to(reindexer.archive_dir.resolve()).as_posix() or "."
+        where = reindexer.shown(target)
         await tell(interaction, f"Re-indexing `{where}`; the progress is shown in this channel.")
         # A channel message, edited with the bot's token: an interaction's token (and with it
         # the edits of its response) expires after 15 minutes, and a large archive takes longer.

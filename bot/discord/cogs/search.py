@@ -11,9 +11,9 @@ from discord.ext import commands
 from bot.discord.client import community
 from bot.discord.cogs.sources import site_autocomplete
 from bot.discord.format import search_embed
-from bot.discord.replies import FILTER_OPTIONS
+from bot.discord.replies import FILTER_OPTIONS, checked_filters
 from bot.discord.views import send_pages
-from bot.services.community import SEARCH_PAGE_SIZE, CommentMode, check_search_words, filters_from
+from bot.services.community import SEARCH_PAGE_SIZE, CommentMode, check_search_words
 
 if TYPE_CHECKING:
     from bot.discord.client import ArchivistBot
@@ -42,7 +42,7 @@ class Search(commands.Cog):
         service = community(interaction)
         # Refusals that need no search come before the defer, so they stay private.
         check_search_words(query)
-        filters = filters_from(kind, await service.resolve_site(site), since, until)
+        filters = await checked_filters(service, kind, site, since, until)
         comments, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
         # ``filters`` already follow the server's comment setting, read above.

@@ -12,8 +12,8 @@ from discord.ext import commands
 from bot.discord.client import community
 from bot.discord.cogs.sources import site_autocomplete
 from bot.discord.markdown import meta
-from bot.discord.replies import FILTER_OPTIONS, NO_PINGS
-from bot.services.community import CommentMode, check_chart_words, filters_from
+from bot.discord.replies import FILTER_OPTIONS, NO_PINGS, checked_filters
+from bot.services.community import CommentMode, check_chart_words
 
 if TYPE_CHECKING:
     from bot.discord.client import ArchivistBot
@@ -41,7 +41,7 @@ class Timeline(commands.Cog):
         service = community(interaction)
         # Refusals that need no counting come before the defer, so they stay private.
         check_chart_words(query)
-        filters = filters_from(kind, await service.resolve_site(site))
+        filters = await checked_filters(service, kind, site)
         comments, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
         # ``filters`` already follow the server's comment setting, read above.

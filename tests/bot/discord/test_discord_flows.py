@@ -172,6 +172,39 @@ async def test_refusals_that_need_no_work_come_before_the_defer(
     assert told in await _private_refusal(interaction)
 
 
+@pytest.mark.parametrize(
+    ("command", "options", "told"),
+    [
+        (
+            "ask",
+            {"question": "Who won?", "since": "2017", "until": "2015"},
+            "since:2017-01-01 is after until:2015-12-31: no date is in that range",
+        ),
+        (
+            "search",
+            {"query": "Aleppo", "since": "2016-12", "until": "2016-11"},
+            "since:2016-12-01 is after until:2016-11-30",
+        ),
+        ("ask", {"question": "Who won?", "site": "%"}, "no site named '%' is archived"),
+        (
+            "search",
+            {"query": "Aleppo", "site": "southfront.com"},
+            "no site named 'southfront.com' is archived; did you mean 'SouthFront'? "
+            "(`/sources` lists them)",
+        ),
+        ("timeline", {"query": "Aleppo", "site": "Nowhere Times"}, "no site named"),
+    ],
+)
+async def test_a_filter_that_can_find_nothing_is_refused_privately_saying_why(
+    running, command: str, options: dict[str, str], told: str
+) -> None:
+    """As the command line refuses it, not answered "I found nothing" in public as if the
+    archive lacked the answer."""
+    fake, _ = running
+    interaction = await fake.send_interaction(command, options, guild_id=DEFAULT_GUILD_ID)
+    assert told in await _private_refusal(interaction)
+
+
 async def test_the_comment_policy_refusal_is_private(running) -> None:
     fake, _ = running
     await _set_comments(fake, "exclude")

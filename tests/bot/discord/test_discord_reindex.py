@@ -4,6 +4,8 @@ paths confined to the archive folder, and questions answered all along."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import re
 import shutil
 from pathlib import Path
@@ -16,6 +18,7 @@ from bot.discord.client import ArchivistBot
 from index.embedder import Embedder
 
 PAGES = 8
+OUTSIDE_REFUSAL = "That path is outside the archive folder; give one inside it."
 TOPICS = ["harbour", "railway", "election", "drought", "festival", "strike", "flood", "museum"]
 
 
@@ -124,9 +127,103 @@ async def test_reindex_refuses_paths_outside_the_archive_folder(
     async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
         for path in ("../", "generated/../..", "../archive-files-elsewhere"):
             refused = await _reindex(fake, path)
-            assert (
-                refused["content"] == "That path is outside the archive folder; give one inside it."
-            )
+            assert refused["content"] == OUTSIDE_REFUSAL
         missing = await _reindex(fake, "nope")
         assert missing["content"] == "Nothing exists at that path inside the archive folder."
         assert not bot.reindexer.running
+
+
+async def _reindex_report(fake: FakeDiscord, path: str | None = None) -> str:
+    """Run /reindex to its end; the final report it edits into its progress message."""
+    started = await _reindex(fake, path)
+    assert "Re-indexing" in started["content"], started
+    progress = await fake.wait_for_request("POST", rf"/channels/{DEFAULT_CHANNEL_ID}/messages")
+    message_path = rf"/channels/{DEFAULT_CHANNEL_ID}/messages/{progress.response['id']}"
+    final = await fake.wait_for_request(
+        "PATCH",
+        message_path,
+        where=lambda r: "finished" in r.json["content"] or "failed" in r.json["content"],
+        timeout=60,
+    )
+    return final.json["content"]
+
+
+async def test_reindex_skips_a_file_name_that_is_not_utf8_and_ingests_the_rest(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    folder = _archive_folder(tmp_path)
+    latin1 = folder / os.fsdecode(b"caf\xe9_report.txt")  # a Latin-1 name from a scraper
+    shutil.copy(folder / "generated" / "page_0.txt", latin1)
+    async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+        report = await _reindex_report(fake)
+        assert "finished" in report, report
+        assert f"{PAGES} added" in report and "1 skipped" in report
+        # The name is shown with its undecodable byte escaped (markdown-escaped for Discord).
+        assert "caf\\\\xe9\\_report.txt: file name is not UTF-8" in report
+        assert (await bot.engine.stats())["documents"] == PAGES + 1
+
+
+async def test_reindex_reads_nothing_through_a_link_out_of_the_archive_folder(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    folder = _archive_folder(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(
+        "Secret plans\n\nThe vault code is kept under the harbour master's desk.\n"
+    )
+    (folder / "sub").mkdir()
+    os.symlink("../../outside/secret.txt", folder / "sub" / "linked_secret.txt")
+    async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+        refused = await _reindex(fake, "sub/linked_secret.txt")
+        assert refused["content"] == OUTSIDE_REFUSAL
+        # With no path, the walk finds the link; it is counted as skipped, never read.
+        report = await _reindex_report(fake)
+        assert "1 skipped" in report and "link to outside the archive" in report, report
+        hits = await bot.engine.search("vault code harbour master", None, 5)
+        assert not any("vault" in hit.passage.text for hit in hits)
+        assert (await bot.engine.stats())["documents"] == PAGES + 1
+
+
+async def test_reindex_refuses_a_nul_byte_or_an_overlong_path_like_one_outside(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    folder = _archive_folder(tmp_path)
+    async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+        for path in ("generated/\x00page_0.txt", "x" * 300, "generated/" + "y" * 300):
+            refused = await _reindex(fake, path)
+            assert refused["flags"] & 64
+            assert refused["content"] == OUTSIDE_REFUSAL
+        assert not bot.reindexer.running
+
+
+async def test_reindex_waits_while_another_ingest_holds_the_archive(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    """An `archivist ingest` on the same archive holds its lock file: /reindex says it waits,
+    and runs once the lock is let go."""
+    folder = _archive_folder(tmp_path)
+    holder = os.open(seeded_copy / "archive.db.ingest-lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as another process's ingest would
+    try:
+        async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+            bot.get_cog("Reindex").progress_interval = 0  # type: ignore[union-attr]
+            await _reindex(fake)
+            progress = await fake.wait_for_request(
+                "POST", rf"/channels/{DEFAULT_CHANNEL_ID}/messages"
+            )
+            message_path = rf"/channels/{DEFAULT_CHANNEL_ID}/messages/{progress.response['id']}"
+            waiting = await fake.wait_for_request(
+                "PATCH", message_path, where=lambda r: "waiting" in r.json["content"], timeout=30
+            )
+            assert "another ingest is running on this archive; waiting" in waiting.json["content"]
+            assert bot.reindexer.running
+            os.close(holder)
+            holder = -1
+            final = await fake.wait_for_request(
+                "PATCH", message_path, where=lambda r: "finished" in r.json["content"], timeout=60
+            )
+            assert f"{PAGES} added" in final.json["content"]
+    finally:
+        if holder >= 0:
+            os.close(holder)

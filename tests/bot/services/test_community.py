@@ -16,11 +16,10 @@ from bot.services.community import (
     CommentMode,
     Community,
     Rejected,
-    date_bound,
-    filters_from,
     resolve_follow_up,
     site_choice_value,
 )
+from bot.services.filters import date_bound, filters_from
 from bot.services.reindex import BadPath, Progress, ReindexBusy, Reindexer
 from index.community import SiteSummary
 from index.embedder import Embedder

@@ -1,0 +1,100 @@
+"""The filters a question or a search may carry (kind, site, since, until), read from what a
+user typed and checked in one place for every face: a malformed date, a range that ends before
+it starts, a site nothing is archived under. Each is refused with a message saying what was
+wrong (``Rejected``), never answered with "nothing found" as if the archive lacked the answer.
+
+A face says how it spells its options (``Spelling``): ``--since 2017`` on the command line,
+``since:2017`` on Discord; the checks and the rest of every message are the same. (The console
+takes no filters: a period named in a question is read by the engine, which falls back to the
+whole archive.)
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.answering.engine import Engine
+from bot.services.community import Rejected
+from index.models import PassageKind, SearchFilters
+from index.store import nocase
+
+
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """How a face writes a filter option in a refusal (``option`` formats ``name`` and
+    ``value``), and what lists the archived sites there."""
+
+    option: str
+    site_listing: str
+
+    def of(self, name: str, value: object) -> str:
+        return self.option.format(name=name, value=value)
+
+
+def date_bound(text: str, end: bool) -> date:
+    """YYYY, YYYY-MM or YYYY-MM-DD as the first (``end`` false) or last day it covers."""
+    parts = text.strip().split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+        if len(parts) > 2:
+            return date(year, month, int(parts[2]))
+        day = calendar.monthrange(year, month)[1] if end else 1
+        return date(year, month, day)
+    except (ValueError, IndexError):
+        raise ValueError(f"{text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
+
+
+def filters_from(
+    kind: PassageKind | None = None,
+    site: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> SearchFilters:
+    """Filters from what a user typed; a malformed date is refused with a message for them."""
+    try:
+        return SearchFilters(
+            kind=kind,
+            site=site.strip() or None if site else None,
+            since=date_bound(since, end=False) if since else None,
+            until=date_bound(until, end=True) if until else None,
+        )
+    except ValueError as error:
+        raise Rejected(str(error)) from None
+
+
+def check_range(filters: SearchFilters, spelling: Spelling) -> None:
+    """A range that ends before it starts holds no date: refused, not searched."""
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise Rejected(
+            f"{spelling.of('since', filters.since.isoformat())} is after "
+            f"{spelling.of('until', filters.until.isoformat())}: no date is in that range"
+        )
+
+
+async def check_site(engine: Engine, filters: SearchFilters, spelling: Spelling) -> None:
+    """A site that names no archived site is refused, naming the closest one: a filter on it
+    would only find nothing, silently."""
+    if filters.site is None:
+        return
+    sites = await engine.archive.store.sites()
+    if nocase(filters.site) in {nocase(site) for site in sites}:
+        return
+    # A web address ("californiaglobe.com") is a likely slip for the name ("California Globe").
+    keys = {re.sub(r"\W+", "", site).casefold(): site for site in sites}
+    typed = re.sub(r"\W+", "", filters.site.removeprefix("www.")).casefold()
+    close = difflib.get_close_matches(typed, keys, n=1, cutoff=0.75)
+    hint = f"; did you mean {keys[close[0]]!r}?" if close else ""
+    raise Rejected(
+        f"no site named {filters.site!r} is archived{hint} ({spelling.site_listing} lists them)"
+    )
+
+
+async def check_filters(engine: Engine, filters: SearchFilters, spelling: Spelling) -> None:
+    """Every check of a filter: refused (``Rejected``) when it could only find nothing."""
+    check_range(filters, spelling)
+    await check_site(engine, filters, spelling)
