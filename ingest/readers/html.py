@@ -71,6 +71,33 @@ def _site_name(sitename: str | None, url: str | None) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
+# The publication time a page shows its reader: a <time> in the article (not in its comment
+# section, whose times are readers'), or one marked as the publication date.
+_SHOWN_TIME = (
+    "(//article//time[@datetime] | //main//time[@datetime]"
+    " | //time[@itemprop='datePublished'][@datetime])"
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]/@datetime"
+)
+
+
+def _shown_date(tree: _Element) -> date | None:
+    """The first publication date the article shows its reader (``_SHOWN_TIME``)."""
+    return next(filter(None, map(_parse_date, tree.xpath(_SHOWN_TIME))), None)
+
+
+def _publication_date(extracted: str | None, tree: _Element) -> date | None:
+    """The page's publication date: htmldate's (trafilatura asks it for the original date),
+    unless the article shows a later one. htmldate takes the earliest date the metadata
+    states, and a page rewritten since keeps its first version's there (``datePublished``
+    2012 on a BBC explainer rewritten and shown as of 2026, a "FirstPublished" field on a
+    Telegraph page shown as of 2023): the text archived is the one shown, dated as shown."""
+    found = _parse_date(extracted)
+    shown = _shown_date(tree)
+    if shown is not None and (found is None or shown > found):
+        return shown
+    return found
+
+
 def _text_lines(text: str | None, tree: _Element | None) -> list[str]:
     """The non-empty lines of trafilatura's text, the bullet it adds taken off list items only:
     a line is an item when the next ``<item>`` of trafilatura's output ``tree`` (items render in
@@ -178,7 +205,7 @@ def parse_html(
     title = pick_title(tree, extracted.title, site, page_url)
     if title and body and _fold(body[0]) == _fold(title):
         body = body[1:] or body  # the headline is the page's title, not its first paragraph
-    published = _parse_date(extracted.date)
+    published = _publication_date(extracted.date, tree)
     inferred = False
     if published is None and captured is not None:
         published, inferred = captured, True
