@@ -12,11 +12,14 @@ ones ("2 days ago") counted from the capture day when one is known (``ingest.dat
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -32,6 +35,9 @@ from ingest.page import Page, PageComment, UnreadableFile
 # trafilatura refuses bigger inputs (its MAX_FILE_SIZE); saying so here gives the user a reason.
 MAX_HTML_BYTES = 20_000_000
 _GZIP_MAGIC = b"\x1f\x8b"
+# A body line this long found in the comment section is article text, not a short reply
+# quoting a phrase.
+_ARTICLE_LINE_CHARS = 40
 # The marker trafilatura's text output puts before each list item ("- item", nested ones
 # indented); a paragraph of the article may begin with the same two characters.
 _BULLET = "- "
@@ -133,6 +139,63 @@ def _without_comment_text(body: list[str], comments: list[PageComment]) -> list[
     return [line for line in body if len(line) < 40 or _fold(line) not in comment_text]
 
 
+def _extract(data: bytes | _Element, url: str | None, *, comments: bool) -> Any:
+    # trafilatura prunes the tree it is given, so it gets its own: the comment markup is read
+    # from the caller's.
+    return trafilatura.bare_extraction(
+        load_html(data) if isinstance(data, bytes) else data,
+        url=url,
+        include_comments=comments,
+        include_tables=True,
+        with_metadata=True,
+        deduplicate=False,
+    )
+
+
+# Elements named like a comment section ("comments-enabled", "comment-wrapper") that hold the
+# page's headline: an article, never a comment section.
+_MASKED_ARTICLE = "//*[contains(@class, 'comment') or contains(@id, 'comment')][.//h1]"
+_COMMENT_NAME = re.compile(r"\S*comment\S*", re.IGNORECASE)
+
+
+def _unmasked(data: bytes) -> _Element | None:
+    """The page with the comment-like names taken off the elements that hold its headline
+    (``_MASKED_ARTICLE``), or None when no element is so named."""
+    tree = load_html(data)
+    masked = tree.xpath(_MASKED_ARTICLE) if tree is not None else []
+    for element in masked:
+        for attribute in ("class", "id"):
+            if value := element.get(attribute):
+                element.set(attribute, _COMMENT_NAME.sub("", value).strip())
+    return tree if masked else None
+
+
+def _holds_article(comment_lines: list[str], body: list[str], title: str | None) -> bool:
+    """Whether what trafilatura took for the comment section holds the article: its headline,
+    or a paragraph of the body."""
+    folded = {_fold(line) for line in comment_lines}
+    return bool(title and _fold(title) in folded) or any(
+        len(line) >= _ARTICLE_LINE_CHARS and _fold(line) in folded for line in body
+    )
+
+
+def _not_article(
+    comments: list[PageComment], body: list[str], title: str | None
+) -> list[PageComment]:
+    """The comments that are not the page's own headline or a paragraph of its article (kept
+    at their places: a reply's ``parent`` counts positions)."""
+    article = {_fold(line) for line in body} | ({_fold(title)} if title else set())
+    if not any(_fold(comment.text) in article for comment in comments):
+        return comments
+    kept = [comment for comment in comments if _fold(comment.text) not in article]
+    moved = {id(comment): at for at, comment in enumerate(kept)}
+    old = {at: moved.get(id(comment)) for at, comment in enumerate(comments)}
+    return [
+        replace(comment, parent=None if comment.parent is None else old.get(comment.parent))
+        for comment in kept
+    ]
+
+
 def reader_lines(lines: list[str]) -> list[str]:
     """The lines of trafilatura's comment text that readers may have written.
 
@@ -174,16 +237,7 @@ def parse_html(
     tree = load_html(data)
     if tree is None:
         raise UnreadableFile("not an HTML page")
-    # trafilatura prunes the tree it is given, so it gets a copy: the comment markup is read
-    # from ``tree``.
-    extracted = trafilatura.bare_extraction(
-        load_html(data),
-        url=url,
-        include_comments=True,
-        include_tables=True,
-        with_metadata=True,
-        deduplicate=False,
-    )
+    extracted = _extract(data, url, comments=True)
     if extracted is None:
         raise UnreadableFile("no article text found")
     page_url = extracted.url or url
@@ -196,15 +250,23 @@ def parse_html(
     # markup may have slipped into it when trafilatura did not see the comment section.
     body = _without_comment_text(_text_lines(extracted.text, extracted.body), comments)
     if not comments:
-        comments = [
-            PageComment(text=line)
-            for line in reader_lines(_text_lines(extracted.comments, extracted.commentsbody))
-        ]
+        lines = _text_lines(extracted.comments, extracted.commentsbody)
+        if (
+            _holds_article(lines, body, extracted.title)
+            and (unmasked := _unmasked(data)) is not None
+        ):
+            # The article sits inside markup named like a comment section ("comments-enabled"
+            # on TimesLIVE's article element): read again with that name taken off.
+            extracted = _extract(unmasked, url, comments=True) or extracted
+            body = _text_lines(extracted.text, extracted.body)
+            lines = _text_lines(extracted.comments, extracted.commentsbody)
+        comments = [PageComment(text=line) for line in reader_lines(lines)]
     if not body:
         raise UnreadableFile("no article text found")
     title = pick_title(tree, extracted.title, site, page_url)
     if title and body and _fold(body[0]) == _fold(title):
         body = body[1:] or body  # the headline is the page's title, not its first paragraph
+    comments = _not_article(comments, body, title)
     published = _publication_date(extracted.date, tree)
     inferred = False
     if published is None and captured is not None:
