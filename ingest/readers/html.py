@@ -4,7 +4,8 @@ trafilatura, reader comments on their own.
 trafilatura finds the main text, the date (htmldate) and the comment section; it removes the
 comment section from the main text itself. Comments are then read from the markup of the
 comment system when one is recognised (authors, dates, replies), else from trafilatura's comment
-text. Headline and authors are re-picked from the page's metadata (``ingest.metadata``).
+text. Headline and authors are re-picked from the page's metadata (``ingest.metadata``), the
+outlet's name too (``ingest.sites``; a wire story's agency joins the authors).
 Comment dates are read in the page's language (``<html lang>``) and stored as ISO, relative
 ones ("2 days ago") counted from the capture day when one is known (``ingest.dates``).
 """
@@ -20,17 +21,18 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.etree import _Element
 from trafilatura.utils import load_html
 
+from index.sites import site_key
 from ingest.boilerplate import is_comment_noise
 from ingest.dates import PageDates, wayback_capture
 from ingest.html_comments import structured_comments
 from ingest.metadata import clean_text, pick_authors, pick_title
 from ingest.page import Page, PageComment, UnreadableFile
+from ingest.sites import own_address, page_site, stated_names, wire_agency
 
 # trafilatura refuses bigger inputs (its MAX_FILE_SIZE); saying so here gives the user a reason.
 MAX_HTML_BYTES = 20_000_000
@@ -70,13 +72,6 @@ def _language(tree: _Element) -> str | None:
     return str(meta[0]) if meta else None
 
 
-def _site_name(sitename: str | None, url: str | None) -> str | None:
-    if sitename:
-        return clean_text(sitename) or None
-    host = urlsplit(url).hostname if url else None
-    return host.removeprefix("www.") if host else None
-
-
 # The publication time a page shows its reader: a <time> in the article (not in its comment
 # section, whose times are readers'), or one marked as the publication date.
 _SHOWN_TIME = (
@@ -102,6 +97,17 @@ def _publication_date(extracted: str | None, tree: _Element) -> date | None:
     if shown is not None and (found is None or shown > found):
         return shown
     return found
+
+
+def _with_agency(
+    authors: list[str], tree: _Element, site_names: list[str], url: str | None
+) -> list[str]:
+    """The authors, and last the agency whose story this is when another outlet published it
+    (``wire_agency``): the page goes by the outlet, the story stays the agency's."""
+    agency = wire_agency(tree, site_names, url)
+    if agency is None or site_key(agency) in {site_key(author) for author in authors}:
+        return authors
+    return [*authors, agency]
 
 
 def _text_lines(text: str | None, tree: _Element | None) -> list[str]:
@@ -245,7 +251,16 @@ def parse_html(
     # the day the page was shown, and comments are written after the article.
     capture = captured or wayback_capture(page_url)
     comments = structured_comments(tree, PageDates.for_page(_language(tree), capture))
-    site = _site_name(extracted.sitename, page_url)
+    # A page saved without its address still says whose it is, for its site's name.
+    address = page_url or own_address(tree)
+    site_names = stated_names(
+        tree,
+        url=address,
+        title=extracted.title,
+        text=" ".join(_text_lines(extracted.text, None)[:5]),
+        extracted=extracted.sitename,
+    )
+    site = page_site(site_names, address)
     # trafilatura already keeps its own comment text out of the body; comments found in the
     # markup may have slipped into it when trafilatura did not see the comment section.
     body = _without_comment_text(_text_lines(extracted.text, extracted.body), comments)
@@ -280,8 +295,9 @@ def parse_html(
         site=site,
         published=published,
         published_inferred=inferred,
-        authors=pick_authors(tree, extracted.author, site),
+        authors=_with_agency(pick_authors(tree, extracted.author, site), tree, site_names, address),
         comments=comments,
+        site_names=site_names,
     )
 
 
