@@ -9,9 +9,9 @@ import difflib
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.terminal import render
 from bot.terminal.progress import ingest_progress
 from index.models import SearchFilters
-from index.store import nocase
+from index.sites import site_key
 from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
 
 log = logging.getLogger("archivist")
@@ -45,18 +45,18 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False))
 
 
-async def check_site(engine: Engine, filters: SearchFilters) -> None:
-    """A ``--site`` that names no archived site is an error saying which ones there are: a
-    filter on it would only find nothing, silently."""
+async def check_site(engine: Engine, filters: SearchFilters) -> SearchFilters:
+    """The filters with ``--site`` as the archive spells it: the name in any case or without
+    its accents, or the address of its pages ("nationalpost.com"), names it. A ``--site``
+    that names no archived site is an error saying which ones there are: a filter on it would
+    only find nothing, silently."""
     if filters.site is None:
-        return
+        return filters
+    if site := await engine.archive.store.site_named(filters.site):
+        return replace(filters, site=site)
     sites = await engine.archive.store.sites()
-    if nocase(filters.site) in {nocase(site) for site in sites}:
-        return
-    # A web address ("californiaglobe.com") is a likely slip for the name ("California Globe").
-    keys = {re.sub(r"\W+", "", site).casefold(): site for site in sites}
-    typed = re.sub(r"\W+", "", filters.site.removeprefix("www.")).casefold()
-    close = difflib.get_close_matches(typed, keys, n=1, cutoff=0.75)
+    keys = {site_key(site): site for site in sites}
+    close = difflib.get_close_matches(site_key(filters.site), keys, n=1, cutoff=0.75)
     hint = f"; did you mean {keys[close[0]]!r}?" if close else ""
     raise CommandError(
         f"no site named {filters.site!r} is archived{hint} (`archivist sources` lists them)"
@@ -225,7 +225,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         questions = [args.question]
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
-        await check_site(engine, filters)
+        filters = await check_site(engine, filters)
         await warn_missing_vectors(engine)
         for question in questions:
             answer = await engine.ask(question, filters, args.k)
@@ -241,7 +241,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("the query is empty")
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
-        await check_site(engine, filters)
+        filters = await check_site(engine, filters)
         await warn_missing_vectors(engine)
         hits = await engine.search(args.query, filters, args.k)
     rows = [
