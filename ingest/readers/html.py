@@ -185,12 +185,21 @@ def _holds_article(comment_lines: list[str], body: list[str], title: str | None)
     )
 
 
+def _headings(tree: _Element) -> set[str]:
+    """The page's headings, folded: its headline, its sections', related articles'."""
+    return {
+        _fold(heading.text_content())
+        for heading in tree.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")
+    }
+
+
 def _not_article(
-    comments: list[PageComment], body: list[str], title: str | None
+    comments: list[PageComment], body: list[str], title: str | None, headings: set[str]
 ) -> list[PageComment]:
-    """The comments that are not the page's own headline or a paragraph of its article (kept
-    at their places: a reply's ``parent`` counts positions)."""
-    article = {_fold(line) for line in body} | ({_fold(title)} if title else set())
+    """The comments that are not the page's own headline, a paragraph of its article or a
+    heading on the page (a related article's headline in a list whose markup reads as a
+    comment section), kept at their places: a reply's ``parent`` counts positions."""
+    article = {_fold(line) for line in body} | ({_fold(title)} if title else set()) | headings
     if not any(_fold(comment.text) in article for comment in comments):
         return comments
     kept = [comment for comment in comments if _fold(comment.text) not in article]
@@ -281,7 +290,7 @@ def parse_html(
     title = pick_title(tree, extracted.title, site, page_url)
     if title and body and _fold(body[0]) == _fold(title):
         body = body[1:] or body  # the headline is the page's title, not its first paragraph
-    comments = _not_article(comments, body, title)
+    comments = _not_article(comments, body, title, _headings(tree))
     published = _publication_date(extracted.date, tree)
     inferred = False
     if published is None and captured is not None:

@@ -108,6 +108,12 @@ def test_an_article_inside_comment_named_markup_keeps_its_opening() -> None:
     assert page.comments == []  # what is left of the "section" is the sign-up prompt
 
 
+def test_a_related_article_s_headline_is_never_a_comment() -> None:
+    page = read_fixture("inews_related_headline.html")
+    assert page.body[0].startswith("Two Just Stop Oil supporters were arrested")
+    assert page.comments == []
+
+
 def test_the_page_s_headline_is_never_a_comment() -> None:
     headline = "Council approves the new harbour park after a long debate"
     paragraph = "The city council approved the new harbour park on Monday after four hours."
