@@ -10,10 +10,21 @@ from typing import Literal
 
 from index.models import DocumentRecord, date_as_int
 from index.schema import FACETS, PASSAGE_TEXT
+from index.sites import url_host
 from index.store_base import StoreBase, utc_timestamp
 from index.stored_text import squeeze
 
 SaveOutcome = Literal["added", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatement:
+    """A page's host, the site it is stored under and the names it gives its outlet."""
+
+    document_id: str
+    host: str
+    site: str | None
+    names: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +168,17 @@ class DocumentWrites(StoreBase):
         await self._db.execute(
             """
             INSERT INTO documents (id, origin, format, content_hash, url, site, title, published,
-                                   published_int, published_inferred, authors, body, ingested_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   published_int, published_inferred, authors, body, ingested_at,
+                                   host, site_names)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET
                 origin = excluded.origin, format = excluded.format,
                 content_hash = excluded.content_hash, url = excluded.url, site = excluded.site,
                 title = excluded.title, published = excluded.published,
                 published_int = excluded.published_int,
                 published_inferred = excluded.published_inferred, authors = excluded.authors,
-                body = excluded.body, ingested_at = excluded.ingested_at
+                body = excluded.body, ingested_at = excluded.ingested_at,
+                host = excluded.host, site_names = excluded.site_names
             """,
             (
                 document.document_id,
@@ -181,8 +194,49 @@ class DocumentWrites(StoreBase):
                 json.dumps(document.authors),
                 squeeze(document.body),
                 utc_timestamp(),
+                url_host(document.url),
+                json.dumps(document.site_names or ([document.site] if document.site else [])),
             ),
         )
+
+    async def site_statements(self) -> list[SiteStatement]:
+        """What every page with a host says of its outlet, for settling one name per host;
+        the hosts of pages written before hosts were kept are filled in on the way."""
+        async with self._db.execute(
+            "SELECT id, url FROM documents WHERE host IS NULL AND url IS NOT NULL"
+        ) as cursor:
+            missing = [(url_host(url), document_id) for document_id, url in await cursor.fetchall()]
+        if found := [(host, document_id) for host, document_id in missing if host]:
+            await self._db.executemany("UPDATE documents SET host = ? WHERE id = ?", found)
+            await self._db.commit()
+        async with self._db.execute(
+            "SELECT id, host, site, site_names FROM documents WHERE host IS NOT NULL"
+        ) as cursor:
+            return [
+                SiteStatement(row[0], row[1], row[2], json.loads(row[3]))
+                for row in await cursor.fetchall()
+            ]
+
+    async def rename_sites(self, sites: dict[str, str]) -> None:
+        """Give documents (id → site) another site name, in one transaction: the full-text
+        rows carry the site as a filter token, so each renamed page's rows are rebuilt."""
+        if not sites:
+            return
+        db = self._db
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            for document_id, site in sites.items():
+                await self._delete_fts(document_id)
+                await db.execute("UPDATE documents SET site = ? WHERE id = ?", (site, document_id))
+                await db.execute(
+                    "INSERT INTO passages_fts (rowid, text, author, title, facets)"
+                    f" SELECT {_FTS_VALUES}",
+                    (document_id,),
+                )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
 
     async def delete_documents(self, document_ids: Sequence[str]) -> None:
         """Remove documents with their comments and passages in one transaction, queueing the

@@ -67,6 +67,8 @@ class DocumentRecord:
     authors: list[str] = field(default_factory=list)
     comments: list[CommentRecord] = field(default_factory=list)
     passages: list[PassageRecord] = field(default_factory=list)
+    #: every name the page gives its outlet, best first; ``site`` is one of them (or the host)
+    site_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

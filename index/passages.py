@@ -8,6 +8,7 @@ from typing import Any
 
 from index.models import Passage
 from index.schema import PASSAGE_TEXT
+from index.sites import site_key, typed_host
 from index.store_base import StoreBase
 from index.stored_text import unsqueeze
 
@@ -157,6 +158,39 @@ class PassageReads(StoreBase):
             "SELECT DISTINCT site FROM documents WHERE site IS NOT NULL ORDER BY site"
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
+
+    async def site_named(self, typed: str) -> str | None:
+        """The archived site ``typed`` names: its stored name in any case, accents or spacing
+        ("national post" for "National Post"), or the address of its pages
+        ("nationalpost.com", "https://www.nationalpost.com/news/…"). None: no such site."""
+        key = site_key(typed)
+        if key:
+            for site in await self.sites():
+                if site_key(site) == key:
+                    return site
+        host = typed_host(typed)
+        if host is None:
+            return None
+        async with self._db.execute(
+            "SELECT site FROM documents WHERE host = ? AND site IS NOT NULL"
+            " GROUP BY site ORDER BY count(*) DESC LIMIT 1",
+            (host,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def site_hosts(self) -> dict[str, list[str]]:
+        """Every archived site with the hosts of its pages (none for pages without a URL)."""
+        async with self._db.execute(
+            "SELECT DISTINCT site, host FROM documents WHERE site IS NOT NULL ORDER BY site, host"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        hosts: dict[str, list[str]] = {}
+        for site, host in rows:
+            hosts.setdefault(site, [])
+            if host:
+                hosts[site].append(host)
+        return hosts
 
     async def authors(self) -> list[str]:
         """Every named commenter or article author, longest first (so longer names match first)."""

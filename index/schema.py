@@ -242,6 +242,17 @@ MIGRATIONS: list[str] = [
         spelling TEXT NOT NULL
     );
     """,
+    # One site name per outlet: each page keeps every name its metadata gives its outlet
+    # (``site_names``, best first) and its host (a Wayback capture's is its original's), so
+    # that after each ingest all pages of a host go by the name most of them state, and a site
+    # can be asked for by its address. Hosts of pages written before are filled in by that
+    # step (``Store.site_statements``).
+    """
+    ALTER TABLE documents ADD COLUMN host TEXT;
+    ALTER TABLE documents ADD COLUMN site_names TEXT NOT NULL DEFAULT '[]';
+    UPDATE documents SET site_names = json_array(site) WHERE site IS NOT NULL;
+    CREATE INDEX documents_host ON documents(host);
+    """,
 ]
 
 

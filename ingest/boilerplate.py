@@ -34,6 +34,22 @@ WIDGET_CONTROLS = frozenset(
     line.casefold() for line in ("Reply", "Share", "Login", "Subscribe", "Comments", "Like")
 )
 
+# What comment widgets and their surroundings say in whole sentences, never a reader: the
+# loader, the "powered by" line, invitations to join the discussion, sign-up prompts, sharing
+# labels and the privacy notice under the form.
+_WIDGET_PHRASE = re.compile(
+    r"^(?:(?:loading|load|show|view) (?:the )?comments\b.*"
+    r"|comments? (?:are )?powered by\b.*"
+    r"|(?:want to |)join (?:the |our |thought-provoking )?(?:conversation|discussion)s?\b.*"
+    r"|would you like to comment\b.*"
+    r"|(?:to )?(?:sign up|sign in|log in|register|subscribe)\b.{0,40}\b(?:sign in|log in"
+    r"|to comment|to join|now|free)\b.*"
+    r"|share (?:this|on|via)\b.{0,30}"
+    r"|.{0,160}\b(?:our|see|read|the) (?:data protection|privacy|cookie) (?:policy|notice"
+    r"|statement)\b.{0,40})$",
+    re.IGNORECASE,
+)
+_MAX_WIDGET_PHRASE_CHARS = 300
 _CLOSING_WIDGET = re.compile(r"^would love your thoughts, please comment\.?x?$", re.IGNORECASE)
 # Words comment widgets label their buttons, counters and headings with. A short line made of
 # nothing else ("Report Comment", "Log In", "9 Comments", "Kommentare 1") is a control; a
@@ -121,6 +137,14 @@ def is_commenting_policy(line: str) -> bool:
     )
 
 
+def is_widget_phrase(line: str) -> bool:
+    """A sentence a comment widget shows ("Loading comments...", "comments powered by
+    Disqus", "Join thought-provoking conversations…", "Sign up (it's quick and free) or sign
+    in now.", "Share this with", a privacy-policy notice)."""
+    stripped = line.strip()
+    return len(stripped) <= _MAX_WIDGET_PHRASE_CHARS and bool(_WIDGET_PHRASE.match(stripped))
+
+
 def is_comment_widget(line: str) -> bool:
     stripped = line.strip()
     folded = stripped.casefold()
@@ -129,6 +153,7 @@ def is_comment_widget(line: str) -> bool:
         or folded in WIDGET_CONTROLS
         or bool(_CLOSING_WIDGET.match(stripped))
         or is_widget_label(stripped)
+        or is_widget_phrase(stripped)
     )
 
 

@@ -120,6 +120,7 @@ def content_hash(page: Page) -> str:
             "title": page.title,
             "url": page.url,
             "site": page.site,
+            "site_names": page.site_names,
             "published": page.published.isoformat() if page.published else None,
             "authors": page.authors,
             "body": page.body,
@@ -205,4 +206,5 @@ def build_document(page: Page, sizes: ChunkSizes | None = None) -> DocumentRecor
         authors=list(page.authors),
         comments=comments,
         passages=passages,
+        site_names=list(page.site_names),
     )

@@ -13,6 +13,7 @@ the same slots with "Reply" links and commenters' names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -114,6 +115,27 @@ MARKUPS: tuple[CommentMarkup, ...] = (
 )
 _MAX_AUTHOR_CHARS = 80
 
+# Where a date starts inside a comment's byline: "3. Februar 2020", "19 June 2018", "September
+# 17, 2018", "2018-09-17", "17.09.2018", or a bare time of day. A word before a day and a year
+# is taken for a month only when the whole reads as a date (``split_byline``).
+_MONTH_WORD = r"[^\W\d_]{3,}\.?"
+_BYLINE_DATE = re.compile(
+    rf"\d{{1,2}}\.?\s*{_MONTH_WORD}\s+\d{{4}}"
+    rf"|{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}"
+    r"|\d{1,2}:\d{2}"
+)
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|uhr|h)\b)?", re.I)
+_YEAR_END = re.compile(r"\d{4}")
+# What a theme writes after a reader's name: "says:", "said:", "schreibt:"; and the short
+# lower-case word joining it to the date ("on", "am", "le"), or a separator.
+_BYLINE_VERB = re.compile(
+    r"\s+(?:says|said|wrote|writes|replied|replies|sagt|schreibt|schrieb|meint|antwortete"
+    r"|dit|écrit|a écrit|dice|escribió|disse|zegt|schreef)\s*:?\s*$",
+    re.I,
+)
+_BYLINE_JOINER = re.compile(r"(?:\s+(?P<word>[^\W\d_]{1,3})|\s*[|,·•:–—-])\s*$")
+
 
 def _owner(node: HtmlElement, items: dict[HtmlElement, int]) -> int | None:
     """The position of the nearest comment item around ``node`` (the node itself excluded)."""
@@ -169,9 +191,39 @@ def _value(match: object | None) -> str | None:
     return text or None
 
 
-def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[tuple[PageComment, list[str]]]:
+def split_byline(byline: str, dates: PageDates) -> tuple[str | None, str | None]:
+    """A comment's author field taken apart when a theme writes the whole byline in it: "Gary
+    M on September 17, 2018 at 8:50 pm said:" → ("Gary M", "September 17, 2018 at 8:50 pm"),
+    "MoritzMeyer 19. Juni 2018 um 20:41 Uhr - Antworten" → ("MoritzMeyer", "19. Juni 2018 um
+    20:41 Uhr"). The date part is kept only when it reads as a date (or holds a time of day);
+    widget words after it ("Antworten", "Permalink") go with it. A role in parentheses
+    ("Catherine (GiveWell)") is part of the name."""
+    name, written = byline, None
+    for match in _BYLINE_DATE.finditer(byline):
+        tail = byline[match.start() :]
+        clock = _CLOCK.search(tail)
+        end = clock.end() if clock else (year.end() if (year := _YEAR_END.search(tail)) else 0)
+        candidate = tail[:end].strip()
+        if clock or dates.comment_date(candidate):
+            name, written = byline[: match.start()], candidate
+            break
+    while True:
+        shorter = _BYLINE_VERB.sub("", name)
+        joiner = _BYLINE_JOINER.search(shorter)
+        if joiner and (not joiner["word"] or joiner["word"].islower()):
+            shorter = shorter[: joiner.start()]
+        if shorter == name:
+            break
+        name = shorter
+    return (name.strip() or None), written
+
+
+def _extract(
+    tree: HtmlElement, markup: CommentMarkup, dates: PageDates
+) -> list[tuple[PageComment, list[str]]]:
     """The comments ``markup`` finds, each with the values its date slots hold, unread: only
-    the dates of the comment system that wins are read."""
+    the dates of the comment system that wins are read. A date the author's byline held comes
+    last (``split_byline``)."""
     found = tree.xpath(markup.item)
     items = {node: position for position, node in enumerate(found)}
     comments: list[tuple[PageComment, list[str]]] = []
@@ -181,7 +233,9 @@ def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[tuple[PageComment
         text = _paragraphs(text_node) if text_node is not None else ""
         if not text or _is_link_item(item) or is_link_notice(text):
             continue
-        author = _value(_first_own(item, markup.author, index, items))
+        author, byline_date = split_byline(
+            _value(_first_own(item, markup.author, index, items)) or "", dates
+        )
         if author and len(author) > _MAX_AUTHOR_CHARS:
             author = None
         parent_item = _owner(item, items)
@@ -192,6 +246,7 @@ def _extract(tree: HtmlElement, markup: CommentMarkup) -> list[tuple[PageComment
             parent=kept.get(parent_item) if parent_item is not None else None,
         )
         written = [v for match in _own(item, markup.date, index, items) if (v := _value(match))]
+        written += [byline_date] if byline_date else []
         comments.append((comment, written))
     return comments
 
@@ -203,7 +258,7 @@ def structured_comments(tree: HtmlElement, dates: PageDates | None = None) -> li
     dates = dates or PageDates()
     best: list[tuple[PageComment, list[str]]] = []
     for markup in MARKUPS:
-        comments = _extract(tree, markup)
+        comments = _extract(tree, markup, dates)
         if len(comments) > len(best):
             best = comments
     return [

@@ -42,6 +42,9 @@ class Page:
     published_inferred: bool = False
     authors: list[str] = field(default_factory=list)
     comments: list[PageComment] = field(default_factory=list)
+    #: every name the page gives its outlet, best first (``ingest.sites``); ``site`` is the
+    #: one it is stored under until its archive settles one name for its host
+    site_names: list[str] = field(default_factory=list)
 
     @property
     def identity(self) -> str:

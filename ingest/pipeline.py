@@ -51,6 +51,7 @@ from ingest.lock import WAITING, ingest_lock
 from ingest.readers import READERS, reader_for
 from ingest.report import IngestReport, Outcome, Progress, Skipped
 from ingest.run import IngestRun
+from ingest.sites import settle_site_names
 
 # Callers import these from here, where the run is started; they are defined beside what uses
 # them most.
@@ -140,6 +141,9 @@ async def _ingest(
         for path in more:
             await _ingest_one(run, path, unsupported_reason(path), force=True)
 
+    # Names are settled once the run's pages are all in: a host's name is what most of its
+    # pages, old and new, call it.
+    await settle_site_names(archive.store)
     await run.sync(force=True)
     timings = run.vectors.timings
     report.embed_seconds = round(timings.embed, 3)

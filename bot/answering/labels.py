@@ -5,6 +5,7 @@ period that held no answer. Plain text, so the terminal and Discord say the same
 from __future__ import annotations
 
 from bot.answering.answer import Answer, Quote
+from index.sites import wayback_original
 
 
 def kind_label(kind: str, author: str | None) -> str:
@@ -19,6 +20,14 @@ def published_label(published: str | None, inferred: bool) -> str | None:
     if not published:
         return None
     return f"{published} (from the text)" if inferred else published
+
+
+def address_label(url: str | None) -> str | None:
+    """A page's address as shown: a Wayback Machine capture names the page it captured
+    first, the capture beside it ("https://example.com/a (archived: https://web.archive.org/
+    web/2019…/https://example.com/a)")."""
+    original = wayback_original(url)
+    return f"{original} (archived: {url})" if original else url
 
 
 def quote_numbers(numbers: list[int]) -> str:

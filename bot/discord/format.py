@@ -48,6 +48,7 @@ from bot.discord.markdown import (
 from bot.services.reindex import Progress
 from index.community import SiteSummary
 from index.models import Hit
+from index.sites import wayback_original
 from ingest.pipeline import IngestReport
 
 # --- answers -----------------------------------------------------------------------------------
@@ -310,9 +311,11 @@ def source_embed(source: dict[str, Any], spoiler_comments: bool = False) -> disc
             PUBLISHED_LIMIT,
         ),
         ("Address", None if url else source["url"], ADDRESS_LIMIT),
+        # A Wayback capture's link is the capture: the page it captured is named beside it.
+        ("Original", wayback_original(source["url"]), ADDRESS_LIMIT),
     ):
         for shown in shown_values((value, limit)):
-            embed.add_field(name=name, value=shown, inline=name != "Address")
+            embed.add_field(name=name, value=shown, inline=name not in ("Address", "Original"))
     embed.set_footer(text=f"{source['passage_id']} · document {source['document_id']}")
 
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(embed)) - 20

@@ -44,8 +44,7 @@ async def checked_filters(
     """The filters of a command as typed, refused (privately, before any defer) where the
     command line refuses them: a malformed date, a reversed range, a site not archived."""
     filters = filters_from(kind, await service.resolve_site(site), since, until)
-    await check_filters(service.engine, filters, FILTER_SPELLING)
-    return filters
+    return await check_filters(service.engine, filters, FILTER_SPELLING)
 
 
 async def tell(interaction: discord.Interaction, text: str) -> None:

@@ -10,7 +10,10 @@ Three public sets under ``../shared/eval/extraction`` (each skipped when absent)
   page's own evidence allows for titles (``TitleEvidence``); ``--title-misses`` lists the pages
   whose title we miss with every statement of the headline each page makes;
 - trafilatura: the share of ``with`` snippets present in the body, of ``without`` snippets absent
-  from it, and of ``comments`` snippets found in comment passages.
+  from it, and of ``comments`` snippets found in comment passages;
+- names, over the pages of all three sets (``extraction_names``): comment authors still framed
+  by a date, a time or "said/says", widget text stored as comments, the fundus pages whose site
+  name agrees with the reference's ``publisher``, and site names per host.
 
 Every figure is printed next to plain ``trafilatura.extract()`` (``bare_extraction`` for the
 metadata and comment fields) on the same pages in the same run.
@@ -19,7 +22,6 @@ metadata and comment fields) on the same pages in the same run.
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import re
 import sys
@@ -33,6 +35,8 @@ from typing import Any
 import trafilatura
 from trafilatura.utils import decode_file, load_html
 
+from bot.evals.extraction_names import NameTally
+from bot.evals.scores import Figure, Tally, fold, mean
 from bot.settings import Settings
 from ingest.chunking import build_document
 from ingest.metadata import title_candidates
@@ -42,41 +46,6 @@ from ingest.readers.html import gunzip, parse_html
 DEFAULT_DATA = Path("../shared/eval/extraction")
 _TAG = re.compile(r"<[^>]*>")
 _TOKEN = re.compile(r"\w+")
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\xa0": " "})
-
-
-@dataclass(slots=True)
-class Figure:
-    """One row of the table: our score, trafilatura's, the acceptance target, pages used."""
-
-    name: str
-    ours: float
-    baseline: float | None  # None: a row about our evidence, with no baseline to compare
-    target: float | None  # None: shown for information, no acceptance target
-    pages: int
-
-    @property
-    def met(self) -> bool | None:
-        return None if self.target is None else self.ours >= self.target
-
-
-def mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
-@dataclass(slots=True)
-class Tally:
-    """Running means for one metric, for us and for the baseline."""
-
-    ours: list[float] = field(default_factory=list)
-    baseline: list[float] = field(default_factory=list)
-
-    def add(self, ours: float, baseline: float) -> None:
-        self.ours.append(ours)
-        self.baseline.append(baseline)
-
-    def figure(self, name: str, target: float | None) -> Figure:
-        return Figure(name, mean(self.ours), mean(self.baseline), target, len(self.ours))
 
 
 def token_f1(predicted: str, gold: str) -> float:
@@ -87,11 +56,6 @@ def token_f1(predicted: str, gold: str) -> float:
         return float(ours == truth)
     precision, recall = common / sum(ours.values()), common / sum(truth.values())
     return 2 * precision * recall / (precision + recall)
-
-
-def fold(text: str | None) -> str:
-    text = html.unescape(text or "").translate(_QUOTES)
-    return " ".join(text.split()).casefold()
 
 
 def _author_set(names: list[str]) -> set[str]:
@@ -119,7 +83,7 @@ def _baseline(data: bytes, url: str | None = None) -> Any:
     return trafilatura.bare_extraction(data, url=url, with_metadata=True)
 
 
-def scrapinghub(root: Path) -> Iterator[Figure]:
+def scrapinghub(root: Path, names: NameTally | None = None) -> Iterator[Figure]:
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     f1 = Tally()
     for page_id, expected in sorted(truth.items()):
@@ -128,6 +92,8 @@ def scrapinghub(root: Path) -> Iterator[Figure]:
         body = "\n".join(page.body) if page else ""
         gold = expected["articleBody"]
         f1.add(token_f1(body, gold), token_f1(_extract(data), gold))
+        if names is not None:
+            names.add(page, _baseline(data, expected.get("url")))
     yield f1.figure("scrapinghub body token F1", 0.90)
 
 
@@ -197,7 +163,9 @@ class TitleEvidence:
         )
 
 
-def fundus(root: Path, evidence: TitleEvidence | None = None) -> Iterator[Figure]:
+def fundus(
+    root: Path, evidence: TitleEvidence | None = None, names: NameTally | None = None
+) -> Iterator[Figure]:
     truth = json.loads((root / "ground_truth_en.json").read_text(encoding="utf-8"))
     title, day, authors = Tally(), Tally(), Tally()
     evidence = evidence or TitleEvidence()
@@ -206,6 +174,8 @@ def fundus(root: Path, evidence: TitleEvidence | None = None) -> Iterator[Figure
         page = _ours(data, expected["file"], expected.get("url"))
         evidence.add(data, page, expected)
         base = _baseline(data, expected.get("url"))
+        if names is not None:
+            names.add(page, base, expected.get("publisher") or "")
         want_day = (expected.get("publishing_date") or "")[:10]
         want_authors = _author_set(expected.get("authors") or [])
         title.add(
@@ -226,7 +196,7 @@ def fundus(root: Path, evidence: TitleEvidence | None = None) -> Iterator[Figure
     yield authors.figure("fundus author accuracy", 0.80)
 
 
-def trafilatura_set(root: Path) -> Iterator[Figure]:
+def trafilatura_set(root: Path, names: NameTally | None = None) -> Iterator[Figure]:
     truth = json.loads((root / "evaldata_subset.json").read_text(encoding="utf-8"))
     present, absent, comments, held = Tally(), Tally(), Tally(), Tally()
     for url, expected in sorted(truth.items()):
@@ -242,6 +212,8 @@ def trafilatura_set(root: Path) -> Iterator[Figure]:
             else []
         )
         base = _baseline(data, url)
+        if names is not None:
+            names.add(page, base)
         base_body = fold(_extract(data))
         base_comments = fold(base.comments if base else "")
         for snippet in expected.get("with") or []:
@@ -266,7 +238,7 @@ def trafilatura_set(root: Path) -> Iterator[Figure]:
     yield comments.figure("trafilatura comments found (all snippets)", None)
 
 
-SETS: dict[str, Callable[[Path], Iterator[Figure]]] = {
+SETS: dict[str, Callable[..., Iterator[Figure]]] = {
     "scrapinghub": scrapinghub,
     "fundus": fundus,
     "trafilatura": trafilatura_set,
@@ -280,13 +252,19 @@ def evaluate(
     ``evidence`` collects what the fundus pages say of their titles."""
     figures: list[Figure] = []
     skipped: list[str] = []
+    names = NameTally()
     for name, run in SETS.items():
         if only and name not in only:
             continue
         if not (data / name).is_dir():
             skipped.append(name)
             continue
-        figures.extend(fundus(data / name, evidence) if run is fundus else run(data / name))
+        if run is fundus:
+            figures.extend(fundus(data / name, evidence, names))
+        else:
+            figures.extend(run(data / name, names))
+    if names.widgets:
+        figures.extend(names.figures())
     return figures, skipped
 
 

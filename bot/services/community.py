@@ -20,6 +20,7 @@ from bot.answering.engine import Engine, NotFound
 from bot.settings import Settings
 from index.community import CommunityStore, MonthCount, SiteSummary, Suggestion
 from index.models import Hit, SearchFilters
+from index.sites import site_key
 from index.text import content_words, words
 
 COMMENTS_SETTING = "comments"
@@ -263,14 +264,31 @@ class Community:
 
     async def resolve_site(self, site: str | None) -> str | None:
         """The site a ``site`` option names: a long name's autocomplete key
-        (:func:`site_choice_value`) becomes the name again; anything else is kept as typed.
-        Only such a key costs a look-up."""
-        if not site or len(site) != CHOICE_VALUE_LIMIT or not (key := _SITE_KEY.search(site)):
+        (:func:`site_choice_value`) becomes the name again; a name typed in another case or
+        without its accents, or a site's address ("nationalpost.com"), becomes the stored
+        name; anything else is kept as typed (and finds nothing)."""
+        if not site:
             return site
-        for summary in await self.sites():
-            if summary.site and _site_digest(summary.site) == key["digest"]:
-                return summary.site
-        return site
+        if len(site) == CHOICE_VALUE_LIMIT and (key := _SITE_KEY.search(site)):
+            for summary in await self.sites():
+                if summary.site and _site_digest(summary.site) == key["digest"]:
+                    return summary.site
+        return await self.engine.archive.store.site_named(site) or site
+
+    async def site_choices(self, typed: str) -> list[str]:
+        """The archived sites whose name holds what has been typed, in any case and without
+        accents, or whose address does ("nationalp" finds National Post), in the overview's
+        order."""
+        key = site_key(typed)
+        host = typed.strip().casefold()
+        hosts = await self.engine.archive.store.site_hosts()
+
+        def chosen(site: str) -> bool:
+            return key in site_key(site) or any(host in h for h in hosts.get(site, []))
+
+        return [
+            summary.site for summary in await self.sites() if summary.site and chosen(summary.site)
+        ]
 
     async def site_documents(self, site: str) -> list[list[dict[str, Any]]]:
         documents = (await self.engine.sources())["documents"]

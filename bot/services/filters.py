@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import calendar
 import difflib
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.answering.engine import Engine
 from bot.services.community import Rejected
 from index.models import PassageKind, SearchFilters
-from index.store import nocase
+from index.sites import site_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,25 +75,28 @@ def check_range(filters: SearchFilters, spelling: Spelling) -> None:
         )
 
 
-async def check_site(engine: Engine, filters: SearchFilters, spelling: Spelling) -> None:
-    """A site that names no archived site is refused, naming the closest one: a filter on it
-    would only find nothing, silently."""
+async def check_site(engine: Engine, filters: SearchFilters, spelling: Spelling) -> SearchFilters:
+    """The filters with their site as the archive spells it: the name in any case or without
+    its accents, or the address of its pages ("nationalpost.com"), names it. A site that names
+    no archived site is refused, naming the closest one: a filter on it would only find
+    nothing, silently."""
     if filters.site is None:
-        return
+        return filters
+    if site := await engine.archive.store.site_named(filters.site):
+        return replace(filters, site=site)
     sites = await engine.archive.store.sites()
-    if nocase(filters.site) in {nocase(site) for site in sites}:
-        return
-    # A web address ("californiaglobe.com") is a likely slip for the name ("California Globe").
-    keys = {re.sub(r"\W+", "", site).casefold(): site for site in sites}
-    typed = re.sub(r"\W+", "", filters.site.removeprefix("www.")).casefold()
-    close = difflib.get_close_matches(typed, keys, n=1, cutoff=0.75)
+    keys = {site_key(site): site for site in sites}
+    close = difflib.get_close_matches(site_key(filters.site), keys, n=1, cutoff=0.75)
     hint = f"; did you mean {keys[close[0]]!r}?" if close else ""
     raise Rejected(
         f"no site named {filters.site!r} is archived{hint} ({spelling.site_listing} lists them)"
     )
 
 
-async def check_filters(engine: Engine, filters: SearchFilters, spelling: Spelling) -> None:
-    """Every check of a filter: refused (``Rejected``) when it could only find nothing."""
+async def check_filters(
+    engine: Engine, filters: SearchFilters, spelling: Spelling
+) -> SearchFilters:
+    """Every check of a filter: refused (``Rejected``) when it could only find nothing; else
+    the filters with the site as archived."""
     check_range(filters, spelling)
-    await check_site(engine, filters, spelling)
+    return await check_site(engine, filters, spelling)

@@ -209,7 +209,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         questions = [args.question]
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
-        await check_site(engine, filters, FILTER_SPELLING)
+        filters = await check_site(engine, filters, FILTER_SPELLING)
         await warn_missing_vectors(engine)
         for question in questions:
             answer = await engine.ask(question, filters, args.k)
@@ -225,7 +225,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("the query is empty")
     filters = _filters(args)
     async with await Engine.open(settings) as engine:
-        await check_site(engine, filters, FILTER_SPELLING)
+        filters = await check_site(engine, filters, FILTER_SPELLING)
         await warn_missing_vectors(engine)
         hits = await engine.search(args.query, filters, args.k)
     rows = [

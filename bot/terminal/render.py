@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.answering.answer import Answer, Quote
 from bot.answering.labels import (
+    address_label,
     kind_label,
     period_note,
     published_label,
@@ -21,7 +22,7 @@ def source_details(quote: Quote) -> str:
     if quote.title:
         parts.append(f"“{quote.title}”")
     published = published_label(quote.published, quote.published_inferred)
-    parts.extend(value for value in (quote.site, published, quote.url) if value)
+    parts.extend(value for value in (quote.site, published, address_label(quote.url)) if value)
     parts.append(quote.passage_id)
     return " · ".join(parts)
 
@@ -46,7 +47,7 @@ def source_text(source: dict[str, Any]) -> str:
             f"“{source['title']}”" if source["title"] else None,
             source["site"],
             published_label(source["published"], bool(source.get("published_inferred"))),
-            source["url"],
+            address_label(source["url"]),
         )
         if value
     )
@@ -70,7 +71,7 @@ def _neighbours(source: dict[str, Any], side: str) -> list[str]:
 def document_text(document: dict[str, Any]) -> str:
     lines = [document["title"] or "(untitled)"]
     published = published_label(document["published"], bool(document.get("published_inferred")))
-    meta = [document["site"], published, document["url"], document["origin"]]
+    meta = [document["site"], published, address_label(document["url"]), document["origin"]]
     # The origin is a file's name when the page has no address: shown escaped, on one line.
     lines.append(printable(" · ".join(str(value) for value in meta if value)))
     lines += ["", document["body"], "", f"Comments ({len(document['comments'])}):"]

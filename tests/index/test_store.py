@@ -287,3 +287,40 @@ async def test_an_archive_of_the_older_layout_is_brought_up_to_date(tmp_path: Pa
         assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
     finally:
         db.close()
+
+
+async def test_pages_written_before_hosts_were_kept_get_theirs_when_names_are_settled(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from index.schema import MIGRATIONS
+    from index.store import Store
+
+    path = tmp_path / "archive.db"
+    db = sqlite3.connect(path)
+    for version, script in enumerate(MIGRATIONS[:5], start=1):
+        db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    for n, (url, site) in enumerate(
+        [("https://www.metro.co.uk/a", "Metro.co.uk"), ("https://metro.co.uk/b", "Metro")]
+    ):
+        db.execute(
+            "INSERT INTO documents (id, origin, format, content_hash, url, site, body,"
+            " ingested_at) VALUES (?, 'a.html', 'html', 'h', ?, ?, 'x', 'now')",
+            (f"d_{n}", url, site),
+        )
+    db.commit()
+    db.close()
+
+    store = await Store.open(path)
+    try:
+        statements = sorted(await store.site_statements(), key=lambda s: s.document_id)
+        assert [(s.host, s.site, s.names) for s in statements] == [
+            ("metro.co.uk", "Metro.co.uk", ["Metro.co.uk"]),
+            ("metro.co.uk", "Metro", ["Metro"]),
+        ]
+        await store.rename_sites({"d_0": "Metro"})
+        assert await store.sites() == ["Metro"]
+        assert await store.site_named("metro.co.uk") == "Metro"
+    finally:
+        await store.close()

@@ -23,15 +23,11 @@ SITES_PER_PAGE = 8
 async def site_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """The archived sites whose name contains what has been typed. A choice's value is at most
+    """The archived sites whose name or address holds what has been typed
+    (``Community.site_choices``). A choice's value is at most
     100 characters: a longer name is sent as a key the commands resolve back to it."""
-    typed = current.casefold()
-    sites = [s.site for s in await community(interaction).sites() if s.site]
-    return [
-        app_commands.Choice(name=clip(s, 100), value=site_choice_value(s))
-        for s in sites
-        if typed in s.casefold()
-    ][:25]
+    sites = await community(interaction).site_choices(current)
+    return [app_commands.Choice(name=clip(s, 100), value=site_choice_value(s)) for s in sites][:25]
 
 
 class Sources(commands.Cog):

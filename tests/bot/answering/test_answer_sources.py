@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answering.answer import Answer, Quote, render_text
-from bot.answering.labels import quote_numbers
+from bot.answering.labels import address_label, quote_numbers
 from bot.discord.format import answer_embeds, source_embed
 from bot.terminal.render import answer_text, document_text, source_details, source_text
 
@@ -155,3 +155,10 @@ def test_discord_says_when_the_period_held_no_answer() -> None:
     assert rest.startswith("**[1]** The article reported")
     [plain] = answer_embeds(_answer([_quote(1, "p_a")]))
     assert plain.description.startswith("**[1]**")
+
+
+def test_a_wayback_capture_is_shown_as_the_page_it_captured_beside_the_capture() -> None:
+    capture = "https://web.archive.org/web/20160330101229/http:/muffinrezept.net/grundrezept/"
+    assert address_label(capture) == f"http://muffinrezept.net/grundrezept/ (archived: {capture})"
+    assert address_label("https://muffinrezept.net/a") == "https://muffinrezept.net/a"
+    assert address_label(None) is None

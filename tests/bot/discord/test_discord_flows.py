@@ -427,7 +427,8 @@ async def long_sites(tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, Archivi
     source = tmp_path / "pages.jsonl"
     source.write_text(
         "\n".join(
-            json.dumps({"url": f"https://example.org/{n}", "published": "2021-03-04", **p})
+            # One host each: an archive gives all pages of one host a single site name.
+            json.dumps({"url": f"https://site{n}.example.org/", "published": "2021-03-04", **p})
             for n, p in enumerate(pages)
         ),
         encoding="utf-8",

@@ -219,7 +219,9 @@ async def test_long_site_names_round_trip_through_a_choice_value(community: Comm
     community.sites = listed  # type: ignore[method-assign]
     assert await community.resolve_site(key_a) == long_a
     assert await community.resolve_site(key_b) == long_b
-    assert await community.resolve_site("southfront") == "southfront"  # as typed
+    # The archive (the seed's SouthFront) spells it: any case finds the stored name.
+    assert await community.resolve_site("southfront") == "SouthFront"
+    assert await community.resolve_site("no such outlet") == "no such outlet"  # as typed
     assert await community.resolve_site(None) is None
     unknown = site_choice_value("M" * 150)
     assert await community.resolve_site(unknown) == unknown  # matches no site, as typed
@@ -237,3 +239,9 @@ def test_the_ask_cooldown_counts_accepted_questions_only() -> None:
     with pytest.raises(SlowDown):
         limiter.check(1)
     AskLimiter(rate=0, per=60).check(1)  # 0: no limit
+
+
+async def test_site_choices_match_the_name_in_any_case_and_spacing(community: Community) -> None:
+    for typed in ("South", "southfront", "SOUTH FRONT", ""):
+        assert await community.site_choices(typed) == ["SouthFront"]
+    assert await community.site_choices("northfront") == []

@@ -375,3 +375,26 @@ def test_a_site_not_archived_is_named_with_the_closest_one(
     assert "did you mean" not in capsys.readouterr().err
     assert main(["search", "Aleppo", "--site", "SOUTHFRONT", "--json", *data]) == 0
     assert json.loads(capsys.readouterr().out)["results"]
+
+
+def test_site_filters_accept_the_name_in_any_case_and_the_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages = [
+        ("https://nationalpost.com/news/a", "National Post", "The harbour bridge reopened."),
+        ("https://www.nationalpost.com/news/b", "Nationalpost", "The harbour ferry stopped."),
+        ("https://globalnews.ca/news/c", "Global News", "The harbour froze over in March."),
+    ]
+    source = tmp_path / "pages.jsonl"
+    source.write_text(
+        "\n".join(json.dumps({"url": u, "site": s, "text": t}) for u, s, t in pages),
+        encoding="utf-8",
+    )
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main(["ingest", str(source), *data]) == 0
+    capsys.readouterr()
+    for typed in ("nationalpost.com", "national post", "https://www.nationalpost.com/"):
+        [answer] = run_json(
+            capsys, "ask", "What happened to the harbour?", "--site", typed, "--json", *data
+        )
+        assert answer["quotes"] and {q["site"] for q in answer["quotes"]} == {"National Post"}
