@@ -2,6 +2,12 @@
 the speaker a question names, the type of answer it asks for (a date, a figure, an age, a name,
 a place) and its focus word, and whether a sentence holds such an answer the question does not
 already have. The composer (``bot.answering.answer``) turns these into features.
+
+Why one module: the wording rules for questions (wh-words, the words a focus skips, word roots)
+and the patterns a sentence's answer is matched with are one vocabulary, read together: the
+count of "how many pairs" is found by the roots the question's focus is read with, the place of
+"which town" by the capitalised runs names are. Split, each half would import the other's
+patterns back.
 """
 
 from __future__ import annotations
@@ -204,6 +210,15 @@ _MONTHS = (
 # no date. Up to two words may stand between the wh-word and its noun ("which London theatre").
 _WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _NOUN_GAP = r"(?:[\w'’-]+\s+){0,2}?"
+# The question's type is read in order, first match wins: "how much weight" is a weight before
+# it is an amount, "how long ago" a date before it is a length.
+_THE = r"(?:(?:is|was|were|are) the )?"
+_MONEY_WORDS = (
+    r"money|cash|cost|costs|costing|spent|spend|spends|spending|paid|pay|pays|paying|raised?|"
+    r"earn|earns|earned|worth|charged?|charges|fined?|sold|sell|sells|bought|buy|buys|invest|"
+    r"invested|donated?|owe|owed|owes|budget|compensation|bail|salary|funding|price|priced|"
+    r"fees?|bill|loan|debt|revenue|profit|valued|award|awarded|payout|settlement"
+)
 _TYPE_QUESTIONS = (
     ("age", re.compile(r"how old\b|(?:what|which) age\b", re.I)),
     (
@@ -214,13 +229,39 @@ _TYPE_QUESTIONS = (
             re.I,
         ),
     ),
+    ("weight", re.compile(r"how heavy\b|how much\b(?=[^?]*\bweigh)", re.I)),
+    (
+        "money",
+        re.compile(
+            rf"how much\b(?=[^?]*\b(?:{_MONEY_WORDS})\b)|what did (?:it|they|\w+) cost\b|"
+            rf"(?:what|which) {_THE}{_NOUN_GAP}(?:cost|price|value|fine|salary|fee|budget|sum|"
+            r"bill|compensation|bail|revenue|profit|funding|wage|tax|valuation)s?\b",
+            re.I,
+        ),
+    ),
+    (
+        "percent",
+        re.compile(
+            rf"(?:what|which) {_THE}{_NOUN_GAP}(?:share|proportion|percentage|percent)\b", re.I
+        ),
+    ),
+    ("distance", re.compile(rf"how (?:far|close|near)\b|(?:what|which) {_THE}distance\b", re.I)),
+    ("speed", re.compile(rf"how fast\b|(?:what|which) {_THE}{_NOUN_GAP}speed\b", re.I)),
+    ("length", re.compile(r"how long\b", re.I)),
+    (
+        "size",
+        re.compile(
+            rf"how (?:large|big|high|tall|deep|wide)\b|(?:what|which) {_THE}{_NOUN_GAP}"
+            r"(?:size|height|area|length|depth|width)\b",
+            re.I,
+        ),
+    ),
+    ("count", re.compile(r"how many\b", re.I)),
     (
         "amount",
         re.compile(
-            r"how (?:many|much|long|far|large|big|high|tall|often|close|heavy|fast)\b|"
-            rf"(?:what|which) (?:(?:is|was|were|are) the )?{_NOUN_GAP}(?:share|proportion|"
-            r"percentage|percent|number|amount|level|total|value|cost|price|size|rate|sum|"
-            r"figure|population)\b|what did (?:it|they|\w+) cost\b",
+            rf"how (?:much|often)\b|(?:what|which) {_THE}{_NOUN_GAP}(?:amount|level|figure|"
+            r"rate|number|population|total)\b",
             re.I,
         ),
     ),
@@ -251,22 +292,103 @@ _TYPE_QUESTIONS = (
         ),
     ),
 )
-# What each type looks like in a sentence.
-_FIGURE = re.compile(
-    r"(?:[$£€¥₹]|\b(?:rm|rs|us\$|c\$|a\$|r)\s?)\d[\d,.]*(?:\s?(?:-\s?)?(?:million|billion|"
-    r"trillion|bn|m|k)\b)?|\b\d[\d,.]*(?:\s?%|\s?(?:-\s?)?[a-z]+)|"
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half)\b(?:\s[a-z]+)?",
-    re.I,
+# The types whose answer is a figure: a sentence without one cannot answer.
+FIGURE_TYPES = frozenset(
+    (
+        "age",
+        "date",
+        "weight",
+        "money",
+        "percent",
+        "distance",
+        "speed",
+        "length",
+        "size",
+        "count",
+        "amount",
+    )
 )
+# Figures as the types above find them in a sentence: a number (digits or words, with its
+# scale) and the unit that says what it measures.
+_NUMBER = (
+    r"(?:(?<![\w.,])\d[\d,.]*(?<![.,])|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    r"ninety|hundreds?|thousands?|millions?|billions?|dozens?|a dozen|half a|a few|several))"
+    r"(?:\s?(?:-\s?)?(?:million|billion|trillion|thousand|hundred|bn|m|k)\b)?"
+)
+_UNIT_GAP = r"(?:\s?-\s?|\s)?"
+_CURRENCY_WORDS = (
+    r"dollars?|euros?|pounds sterling|rupees?|rand|yen|yuan|naira|ringgit|francs?|pesos?|"
+    r"shillings?|cents?|pence|crores?|lakhs?|rubles?|roubles?|won|dirhams?|riyals?"
+)
+_SENTENCE_FIGURES = {
+    "money": re.compile(
+        r"(?:[$£€¥₹₦]|\b(?:rm|rs|us\$|c\$|a\$|au\$|nz\$|hk\$|r|usd|eur|gbp|inr|cad|aud|zar|"
+        rf"ksh|sh)\s?)\d[\d,.]*(?:\s?(?:-\s?)?(?:million|billion|trillion|bn|m|k)\b)?|"
+        rf"{_NUMBER}\s+(?:{_CURRENCY_WORDS})\b",
+        re.I,
+    ),
+    "percent": re.compile(
+        rf"{_NUMBER}\s?(?:%|per\s?cent\b|percentage points?\b)|\b(?:half|a third|a quarter|"
+        r"two-thirds|three-quarters)\b",
+        re.I,
+    ),
+    "distance": re.compile(
+        rf"{_NUMBER}{_UNIT_GAP}(?:km|kms|kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet|foot|ft|"
+        r"yards?|inch(?:es)?|cm|centimet(?:re|er)s?|nautical miles?|blocks?)\b",
+        re.I,
+    ),
+    "speed": re.compile(
+        rf"{_NUMBER}{_UNIT_GAP}(?:km/h|kmh|kph|mph|miles (?:an|per) hour|knots|m/s)", re.I
+    ),
+    "weight": re.compile(
+        rf"{_NUMBER}{_UNIT_GAP}(?:kg|kgs|kilo(?:gram)?s?|pounds?|lbs?|stones?|tonnes?|tons?|"
+        r"grams?|ounces?|oz)\b",
+        re.I,
+    ),
+    "duration": re.compile(
+        rf"{_NUMBER}{_UNIT_GAP}(?:seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|"
+        r"months?|years?|decades?|centuries|century)\b|\b(?:a|one) (?:day|night|week|fortnight|"
+        r"month|year|decade|century)\b",
+        re.I,
+    ),
+    "extent": re.compile(
+        rf"{_NUMBER}{_UNIT_GAP}(?:pages?|words?|episodes?|chapters?|storeys?|stories|floors?|"
+        r"acres?|hectares?|square (?:feet|foot|met(?:re|er)s?|miles?|kilomet(?:re|er)s?))\b",
+        re.I,
+    ),
+}
+# The sentence figures each measuring type accepts.
+_FIGURES_OF = {
+    "money": ("money",),
+    "percent": ("percent",),
+    "distance": ("distance",),
+    "speed": ("speed",),
+    "weight": ("weight",),
+    "length": ("duration", "distance", "extent"),
+    "size": ("distance", "extent", "weight"),
+}
+_COUNTED = re.compile(_NUMBER, re.I)
+_BARE_YEAR = re.compile(r"(?:1[5-9]\d\d|20\d\d)s?")
+# What stands before or after a number that is a day of a date or a time of day.
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.I)
+_DATE_OR_TIME_AFTER = re.compile(
+    rf"^(?:st|nd|rd|th)?\s*(?:of\s+)?(?:{_MONTHS})\b|^[:/]\d|^\s*(?:am|pm|a\.m\.|p\.m\.)", re.I
+)
+# Up to four words after a number, or three before it: where the thing it counts is named ("nine
+# of these pairs", "led the team in tackles (118)").
+_WORDS_AFTER = re.compile(r"(?:[\s,(-]+[\w'’$]+){1,4}")
+_WORDS_BEFORE = re.compile(r"(?:[\w'’$]+[\s,()-]+){1,3}$")
+_TIMES = re.compile(r"\b(?:once|twice|thrice)\b|\b\d+ times\b", re.I)
 _AGE = re.compile(
     r"\b\d{1,3}[- ]years?[- ]old\b|\b\d{1,3} years? of age\b|\baged? \d{1,3}\b|"
     r"\b[A-Z][\w'’-]+, \d{1,3}\b(?![,.]\d)|\(\d{1,3}\)",
 )
 _DATE_IN_SENTENCE = re.compile(
-    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|"
+    rf"\b(?:1\d\d\d|20\d\d)s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|"
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
     r"tonight|last (?:week|month|year)|next (?:week|month|year))\b|\b\d+(?:st|nd|rd|th) minute\b|"
+    r"\b\d[\d,.]* (?:years? ago|bp|bc|bce|ad)\b|\b(?:\w+th|\d+(?:st|nd|rd|th)) century\b|"
     rf"\b(?:{_MONTHS})\b",
     re.I,
 )
@@ -333,16 +455,83 @@ def new_items(items: list[str], question_stems: set[str]) -> list[str]:
     ]
 
 
-def typed_answers(kind: str | None, sentence: str, question_stems: set[str]) -> bool:
+def counts(sentence: str) -> list[tuple[str, int, int]]:
+    """The numbers in ``sentence`` that count or measure something, with where each ends: not a
+    bare year, nor the day of a date ("July 2"), nor a time of day."""
+    found = []
+    for match in _COUNTED.finditer(sentence):
+        text = match.group(0)
+        if _BARE_YEAR.fullmatch(text):
+            continue
+        before, after = sentence[: match.start()], sentence[match.end() :]
+        if text[0].isdigit() and (_MONTH_BEFORE.search(before) or _DATE_OR_TIME_AFTER.match(after)):
+            continue
+        found.append((text, match.start(), match.end()))
+    return found
+
+
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_COUNT_ENDS = _SKIPPED | frozenset(
+    "in on at for to from by with about into over under than that which who there".split()
+)
+
+
+def counted_terms(question: str) -> set[str]:
+    """The roots of what a "how many" question counts: its words up to the verb ("how many
+    narrow gauge rail lines were ...": {"narro", "gaug", "rail", "lin"}); empty for others."""
+    found = _HOW_MANY.search(question)
+    if found is None:
+        return set()
+    roots: set[str] = set()
+    for word in words(question[found.end() :])[:5]:
+        # "people", "times" are stopwords to a search, not to a count: only the grammar of
+        # the question ends what it counts.
+        if word in _NOT_FOCUS or word in _COUNT_ENDS:
+            if roots or word not in _SKIPPED:
+                break
+            continue
+        roots.add(word_root(word))
+    return roots
+
+
+def _counted(sentence: str, focus: set[str]) -> list[str]:
+    """Numbers followed within four words by what the question counts ("how many pairs":
+    "nine of these pairs"); with no such noun, every count."""
+    found = [m.group(0) for m in _TIMES.finditer(sentence)]
+    for text, start, end in counts(sentence):
+        if not focus:
+            found.append(text)
+            continue
+        after = _WORDS_AFTER.match(sentence, end)
+        before = _WORDS_BEFORE.search(sentence, 0, start)
+        near = (after.group(0) if after else "") + " " + (before.group(0) if before else "")
+        if focus & {word_root(word) for word in words(near)}:
+            found.append(text)
+    return found
+
+
+def typed_answers(
+    kind: str | None, sentence: str, question_stems: set[str], focus: set[str] = frozenset()
+) -> bool:
     """Whether ``sentence`` holds something of the ``answer_type`` ``kind`` that the question
-    does not name: a figure with its unit, an age, a date, a name of two words or more (a
-    person), a capitalised word after "in / at / from" (a place), or any name."""
+    does not name: a sum of money, a share, a distance, … with its unit; a count of what the
+    question counts (its ``focus``); an age, a date, a name of two words or more (a person), a
+    capitalised word after "in / at / from" (a place), or any name."""
     if kind is None:
         return False
-    if kind == "amount":
-        found = [m.group(0) for m in _FIGURE.finditer(sentence)]
-        # A bare year is a date, not an amount.
-        found = [f for f in found if not re.fullmatch(r"(1[5-9]\d\d|20\d\d)s?", f.strip())]
+    if kind in _FIGURES_OF:
+        found = [
+            m.group(0)
+            for name in _FIGURES_OF[kind]
+            for m in _SENTENCE_FIGURES[name].finditer(sentence)
+        ]
+    elif kind == "count":
+        found = _counted(sentence, focus)
+    elif kind == "amount":
+        found = [
+            m.group(0) for figure in _SENTENCE_FIGURES.values() for m in figure.finditer(sentence)
+        ]
+        found += [text for text, _, _ in counts(sentence)]
     elif kind == "age":
         found = [m.group(0) for m in _AGE.finditer(sentence)]
     elif kind == "date":

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot.answering.answer import abstention_off, compose
 from bot.answering.features import FEATURES, every_feature, features
-from bot.answering.reading import answer_type, focus_terms, typed_answers
+from bot.answering.reading import answer_type, counted_terms, focus_terms, typed_answers
 from index.models import Hit, Passage
 from index.text import sentence_spans
 
@@ -18,9 +19,17 @@ from index.text import sentence_spans
         ("How old is the former mayor?", "age"),
         ("In what year did she finish high school?", "date"),
         ("When did he score his header?", "date"),
-        ("How many jobs did the economy create in May?", "amount"),
-        ("What was the total cost of the chartered plane?", "amount"),
-        ("What was the list-price value of the order?", "amount"),
+        ("How many jobs did the economy create in May?", "count"),
+        ("What was the total cost of the chartered plane?", "money"),
+        ("What was the list-price value of the order?", "money"),
+        ("How much was spent on the makeover of the hotel?", "money"),
+        ("What did it cost the department to give back its floors?", "money"),
+        ("How much weight did she shed after the operation?", "weight"),
+        ("What share of the cost did the government pay?", "percent"),
+        ("How far from the journalists was the tank?", "distance"),
+        ("How long was the judge's dissenting opinion?", "length"),
+        ("How long ago did the bacteria enter the cell?", "date"),
+        ("What was the city's population in 1901?", "amount"),
         ("By how much is Australia forecast to cut emissions?", "amount"),
         ("Who leads Google Search?", "person"),
         ("Which UCLA star became the first Black player signed?", "person"),
@@ -54,6 +63,16 @@ def test_focus_is_the_noun_asked_about() -> None:
         ("amount", "The economy added 88,000 jobs in May.", True),
         ("amount", "The plane cost RM6.162 million.", True),
         ("amount", "The plane landed in 2024.", False),
+        ("amount", "It opened on July 2, 1923.", False),
+        ("money", "The lodge reopened after a $100-million transformation.", True),
+        ("money", "The fire destroyed roughly 30 per cent of the town.", False),
+        ("percent", "The government paid 27 per cent of the overall cost.", True),
+        ("percent", "The plane cost RM6.162 million.", False),
+        ("weight", "She lost 130 pounds in two years.", True),
+        ("weight", "She had surgery in 2023.", False),
+        ("distance", "The tank was 1.34 km from the journalists.", True),
+        ("length", "Thomas wrote a 91-page dissent.", True),
+        ("date", "Temujin was elected khan in 1186.", True),
         ("date", "He scored in the 24th minute.", True),
         ("date", "Book on a Tuesday, Wednesday or Sunday.", True),
         ("person", "The lodge is run by Garrett Turta.", True),
@@ -64,6 +83,18 @@ def test_focus_is_the_noun_asked_about() -> None:
 )
 def test_typed_answers_find_the_asked_type(kind: str, sentence: str, holds: bool) -> None:
     assert typed_answers(kind, sentence, set()) is holds
+
+
+def test_a_count_is_of_what_the_question_counts() -> None:
+    """ "How many people were injured": a number next to "people" answers, a number of
+    something else does not, nor the day of a date or a time."""
+    counted = counted_terms("How many people were injured in the attack?")
+    assert counted == {"peopl"}
+    assert typed_answers("count", "At least 83 people were wounded.", set(), counted)
+    assert typed_answers("count", "Kuechly led the team in people met (118).", set(), counted)
+    assert not typed_answers("count", "The attack destroyed 12 buildings.", set(), counted)
+    assert not typed_answers("count", "People fled on May 3 at 10:30.", set(), counted)
+    assert typed_answers("count", "They won the cup twice.", set(), {"cup"})
 
 
 def test_a_type_the_question_already_names_is_no_answer() -> None:
@@ -116,3 +147,48 @@ def test_columns_the_ranking_does_not_weigh_are_left_out_on_an_ask() -> None:
     rows = features("How many jobs?", np.zeros(4), [hit], np.zeros((2, 4)), sentences, {})
     assert rows[:, FEATURES.index("answer_type")].tolist() == [0.0, 1.0]
     assert rows[:, FEATURES.index("new_entities")].tolist() == [0.0, 0.0]
+
+
+def _first_quote(question: str, title: str, text: str) -> str:
+    passage = Passage("p1", "d1", "article", 0, text, None, title, None, None, None)
+    hit = Hit(passage, 1.0, similarity=0.5)
+    sentences = [(hit, span) for span in sentence_spans(text)]
+    vectors = np.zeros((len(sentences), 4))
+    with abstention_off():
+        answer = compose(question, np.zeros(4), [hit], vectors, sentences)  # type: ignore[arg-type]
+    quote = answer.quotes[0]
+    assert text[quote.start : quote.end] == quote.text
+    return quote.text
+
+
+def test_a_figure_question_quotes_the_sentence_with_the_figure_not_the_lead() -> None:
+    """The lead restates the question's topic word for word; only the later sentence holds an
+    age, which is what "how old" asks for."""
+    quote = _first_quote(
+        "How old is the former Galway mayor expected to become Ireland's next president?",
+        "Ireland's next president",
+        "Catherine Connolly, a former mayor of Galway, is expected to become Ireland's next "
+        "president after building a commanding lead. "
+        "Results come on Saturday, but the 68-year-old Connolly talks like she has won.",
+    )
+    assert "68-year-old" in quote
+
+
+def test_a_sum_of_money_is_what_a_cost_question_asks_for() -> None:
+    quote = _first_quote(
+        "How much was spent on the makeover of the Jasper resort hotel damaged in the wildfire?",
+        "Jasper lodge reopens",
+        "The Jasper resort hotel was damaged in the wildfire, which destroyed 30 per cent of "
+        "the town. The lodge reopened this week after a $100-million makeover.",
+    )
+    assert "$100-million" in quote
+
+
+def test_a_bare_link_is_never_quoted() -> None:
+    quote = _first_quote(
+        "Which charity's programs did he ask about?",
+        "Open thread",
+        "https://www.givewell.org/international/charities/PIH\n\n"
+        "Is there an update on the Partners in Health programs?",
+    )
+    assert "Partners in Health" in quote
