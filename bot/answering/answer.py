@@ -172,13 +172,15 @@ def compose(
     idf: dict[str, float] | None = None,
     abstain_below: float = ABSTAIN_BELOW,
     filtered: bool = False,
+    reader: bool = False,
     reranker: Callable[[str, Sequence[str]], np.ndarray] | None = None,
 ) -> Answer:
     """Pick the sentences that answer ``question``.
 
     ``require_evidence=False`` answers with the best sentences even when none is close to the
     question: for "what did Random guy say?", where the filters already hold the whole request.
-    Otherwise a ``filtered`` ask that names a subject quotes only sentences about it
+    ``reader``: the filters hold a reader the question names, whose comments about its subject
+    answer it. Otherwise a ``filtered`` ask that names a subject quotes only sentences about it
     (``subject_terms``, ``SUBJECT_COVERAGE``), and any ask for a named person's words quotes only
     passages naming them (``speaker_terms``); either declines when no sentence qualifies.
 
@@ -220,7 +222,12 @@ def compose(
     best = candidates[top]
     inputs = abstention_inputs(question, hits, sentences, rows, logits, top)
     confidence = float(probabilities(inputs, ABSTAIN_WEIGHTS))
-    if filtered:
+    if filtered and reader and terms:
+        # The question names the reader and what about: their comments that name it pass the
+        # subject test, and that is the evidence (a reader's short comment seldom reaches the
+        # floors below, which guard against words shared by coincidence across the archive).
+        weak = not quotable
+    elif filtered:
         weak = (
             not quotable or best.score < FILTERED_ABSTAIN_BELOW or best.similarity < MIN_SIMILARITY
         )

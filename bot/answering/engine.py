@@ -271,6 +271,7 @@ class Engine:
             require_evidence=require_evidence,
             idf=idf,
             filtered=not filters.is_empty(),
+            reader=filters.author is not None,
             reranker=self.reranker,
         )
 

@@ -21,7 +21,7 @@ _DETERMINERS = frozenset(
     "another other such".split()
 )
 # A verb right after the match that makes it a speaker: "what did admin say", "Tom wrote".
-_SPEECH_VERBS = frozenset(
+SPEECH_VERBS = frozenset(
     """say says said saying write writes wrote written writing think thinks thought comment
     comments commented post posts posted reply replies replied respond responds responded
     answer answers answered argue argues argued claim claims claimed believe believes feel
@@ -85,7 +85,7 @@ def worded_as_person(question: str, start: int, end: int) -> bool:
     if all(word in STOPWORDS for word in words(written)):
         return False
     following = _WORD_OF_QUESTION.match(after.lstrip(" ,"))
-    speaks = following is not None and fold(following.group(0)) in _SPEECH_VERBS
+    speaks = following is not None and fold(following.group(0)) in SPEECH_VERBS
     signs = previous in ("by", "from") or fold(before).rstrip().endswith("according to")
     return speaks or signs or _POSSESSIVE.match(after) is not None
 

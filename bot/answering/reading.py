@@ -18,6 +18,7 @@ from itertools import pairwise
 import numpy as np
 
 from bot.answering.question_dates import date_range, without_phrase
+from bot.answering.reader_names import SPEECH_VERBS
 from index.models import Hit
 from index.text import Span, content_words, fold, is_content, words
 
@@ -142,10 +143,18 @@ def subject_terms(
     if found is not None:
         question = without_phrase(question, found) or question
     named = _named_in(question, hits)
+    # The verb right after a named reader frames what they did ("what did Gary M ask GiveWell
+    # about ..."): it is no more the subject than "say" is. Elsewhere a speech verb may be the
+    # subject itself ("what did readers say about the claims?").
+    framing_verbs = {
+        word
+        for before, word in pairwise(words(question))
+        if before in named and word in SPEECH_VERBS
+    }
     idf = idf or {}
     terms: dict[str, float] = {}
     for word in content_words(question):
-        if word in named or word in _FRAMING:
+        if word in named or word in _FRAMING or word in framing_verbs:
             continue
         key = word_root(word)
         terms[key] = max(terms.get(key, 0.0), idf.get(word, 1.0))
