@@ -284,7 +284,8 @@ def _reading_features(
     already hold: the topic is judged at page level, the answer at sentence level; all the
     words when the title holds every one), ``specific_gap`` (set by ``features``),
     ``resolved_coverage`` (coverage read with the sentence before it and the page's title when
-    it speaks of its subject by pronoun) and ``lead`` (the page's first sentence)."""
+    it speaks of its subject by pronoun), ``lead`` (the page's first sentence) and, from round
+    4, ``answer_figure`` (``answer_type`` where the question asks for a figure)."""
     # Only the columns the ranking weighs are computed on an ask (each costs a pass over every
     # candidate sentence); ``every_feature`` computes them all, for fitting.
     every = _EVERY_FEATURE.get()
