@@ -173,6 +173,18 @@ _DAY_PERIODS = frozenset({"day", "time"})
 _WAYBACK_CAPTURE = re.compile(r"//web\.archive\.org/web/(\d{4})(\d{2})(\d{2})\d*")
 
 
+def implausible_comment_day(day: date, captured: date | None = None) -> str | None:
+    """Why ``day`` cannot be the day a reader commented, in words for a warning, or None when
+    it can: a day before 1990 is a placeholder, and a day after the page was captured (without
+    a capture day: after today, which bounds what any saved page can show) was not written yet.
+    HTML and JSONL comment dates are held to the same bounds."""
+    if day < EARLIEST_COMMENT:
+        return f"is before {EARLIEST_COMMENT.year} (a placeholder, not a reader's date)"
+    if day > (captured or date.today()) + _CLOCK_SLACK:
+        return "is after the page was captured" if captured else "is in the future"
+    return None
+
+
 def wayback_capture(url: str | None) -> date | None:
     """The capture day a Wayback Machine address names (``/web/20130217080612/…``)."""
     match = _WAYBACK_CAPTURE.search(url or "")
@@ -267,13 +279,10 @@ class PageDates:
         languages = (language,) if language == "en" else (language, "en")
         return cls(languages, _date_order(language, region), captured)
 
-    def _latest(self) -> date:
-        # Without a capture day, today bounds what a saved page can show; relative dates are
-        # still never counted from it.
-        return (self.captured or date.today()) + _CLOCK_SLACK
-
     def _plausible(self, day: date | None) -> date | None:
-        return day if day is not None and EARLIEST_COMMENT <= day <= self._latest() else None
+        if day is None or implausible_comment_day(day, self.captured):
+            return None
+        return day
 
     def _written(self, text: str) -> date | None:
         """A written date read with dateparser. When the page's order is unknown, both orders

@@ -78,6 +78,9 @@ class IngestRun:
         # Each page read's outcome as the report counts it, by file and page: the pages of a
         # file prune reads again are not counted twice.
         self.outcomes: dict[tuple[str, str], Outcome] = {}
+        # The file and origin of the last page read under each URL: another file giving the
+        # same URL replaces that page, which the report says.
+        self.urls: dict[str, tuple[str, str]] = {}
 
     async def load_spellings(self) -> None:
         """Read once what matching files to the paths older archives recorded needs."""
@@ -183,6 +186,7 @@ class IngestRun:
                 saving = time.perf_counter()
                 await self.save(item, identity, document, prints, source, seen)
                 self.report.write_seconds += time.perf_counter() - saving
+                self.note_url(item, source)
                 pages += 1
                 await self.sync()
         except UnreadableFile as error:
@@ -197,6 +201,23 @@ class IngestRun:
             # Cut short: what it held may be more than was read, so nothing is taken as gone
             # from it, and it is read again next time.
             await self.store.hold_pages(source, seen.documents)
+
+    def note_url(self, page: Page, source: str) -> None:
+        """Captures of one URL replace one another, the one read last kept: when another file
+        of this run gave the same URL, a warning says which page replaced which, instead of the
+        earlier one going silently. (Several captures inside one file, a crawl's WARC, are
+        that file's own history, and not reported.)"""
+        if not page.url:
+            return
+        earlier = self.urls.get(page.url)
+        self.urls[page.url] = (source, page.origin)
+        if earlier is not None and earlier[0] != source:
+            self.skip(
+                page.origin,
+                f"same URL as {earlier[1]} ({page.url}), read earlier in this run; the page read"
+                " last (this one) is kept",
+                warning=True,
+            )
 
     async def _parse(self, items: Iterator[Page | Notice], identities: PageIdentities) -> Any:
         started = time.perf_counter()

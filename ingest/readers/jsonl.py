@@ -11,7 +11,8 @@ gives a warning naming the line and the field. A lone surrogate escape becomes U
 ``published`` value in another notation than ISO is read when its meaning is certain
 (``ingest.dates.read_date_value``: "2021/03/04", "04.03.2021", "March 4, 2021"); a year or a
 month alone, an invalid day ("2020-02-30") or text without a date is left empty. Comment dates
-are stored as ISO (an ISO value as written, another notation as its day) or left empty. A
+are stored as ISO (an ISO value as written, another notation as its day) or left empty, and so
+is a comment day before 1990 or in the future, as on HTML pages. A
 byte-order mark at the start of a line (a file's first, or one left by joining files) is ignored.
 """
 
@@ -22,11 +23,11 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.dates import iso_timestamp, read_date_value
+from ingest.dates import DateValue, implausible_comment_day, iso_timestamp, read_date_value
 from ingest.page import MAX_PAGE_BYTES, Notice, Page, PageComment, UnreadableFile, too_large
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -83,19 +84,22 @@ class _Line:
 
     def comment_published(self, value: str | None, position: int) -> str | None:
         """An ISO value as given; another notation as its ISO day; else nothing, with a warning
-        (a "yesterday" beside ISO dates would mislead whoever reads the field)."""
+        (a "yesterday" beside ISO dates would mislead whoever reads the field). A day before
+        1990 or in the future is left out too, as on HTML pages (``implausible_comment_day``)."""
         if not value:
             return None
-        if iso := iso_timestamp(value):
-            return iso
-        read = read_date_value(value)
+        iso = iso_timestamp(value)
+        read = DateValue(datetime.fromisoformat(iso).date()) if iso else read_date_value(value)
         if read.day is None:
             problem = read.problem or "holds no date"
-            self.warnings.append(
-                f'comment {position}: "published" {json.dumps(value)} {problem}: left empty'
-            )
-            return None
-        return read.day.isoformat()
+        else:
+            problem = implausible_comment_day(read.day)
+            if problem is None:
+                return iso or read.day.isoformat()
+        self.warnings.append(
+            f'comment {position}: "published" {json.dumps(value)} {problem}: left empty'
+        )
+        return None
 
 
 def paragraphs(text: str) -> list[str]:

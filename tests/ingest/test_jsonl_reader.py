@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -201,4 +201,42 @@ def test_comment_dates_are_iso_or_empty_with_a_warning(tmp_path: Path) -> None:
     ]
     assert _notices(items) == [
         ("1", 'line 1: comment 3: "published" "yesterday" holds no date: left empty', True)
+    ]
+
+
+def test_comment_dates_before_1990_or_in_the_future_are_left_out_like_html_ones(
+    tmp_path: Path,
+) -> None:
+    """The bounds HTML comment dates have (``PageDates.comment_date``): before 1990 is a
+    placeholder, after today no reader wrote it yet (a day's slack for time zones)."""
+    tomorrow = date.today() + timedelta(days=1)
+    comments = [
+        {"text": "a", "published": "1970-01-01T00:00:00"},
+        {"text": "b", "published": "December 31, 1989"},
+        {"text": "c", "published": "2999-01-01"},
+        {"text": "d", "published": "1990-01-01"},
+        {"text": "e", "published": tomorrow.isoformat()},
+    ]
+    items = _read(tmp_path, [json.dumps({"text": "Story.", "comments": comments})])
+    assert [c.published for c in _pages(items)[0].comments] == [
+        None,
+        None,
+        None,
+        "1990-01-01",
+        tomorrow.isoformat(),
+    ]
+    assert _notices(items) == [
+        (
+            "1",
+            'line 1: comment 0: "published" "1970-01-01T00:00:00" is before 1990 '
+            "(a placeholder, not a reader's date): left empty",
+            True,
+        ),
+        (
+            "1",
+            'line 1: comment 1: "published" "December 31, 1989" is before 1990 '
+            "(a placeholder, not a reader's date): left empty",
+            True,
+        ),
+        ("1", 'line 1: comment 2: "published" "2999-01-01" is in the future: left empty', True),
     ]

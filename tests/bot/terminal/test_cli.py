@@ -287,6 +287,38 @@ def test_the_report_goes_to_stdout_and_warnings_to_stderr(
     assert warning.endswith(": lines before were read")
 
 
+def test_two_files_giving_one_url_in_a_run_are_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Captures of one URL replace one another: when two files of one run give the same URL,
+    the run says which file's page was kept instead of dropping the other silently."""
+    monkeypatch.setenv("EMBED_MODEL", "hash")
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("a", "b"):
+        page = {"url": "https://ex.org/kites", "text": f"Capture {name}: a story about kites."}
+        (folder / f"{name}.jsonl").write_text(json.dumps(page) + "\n", encoding="utf-8")
+    (folder / "c.jsonl").write_text(
+        json.dumps({"url": "https://ex.org/other", "text": "Another story."}) + "\n",
+        encoding="utf-8",
+    )
+    expected_reason = (
+        f"same URL as {folder / 'a.jsonl'}:1 (https://ex.org/kites), read earlier in this run;"
+        " the page read last (this one) is kept"
+    )
+
+    assert main(["ingest", str(folder), "--data-dir", str(tmp_path / "data")]) == 0
+    captured = capsys.readouterr()
+    assert "1 warning(s)" in captured.out
+    err = [line for line in captured.err.splitlines() if "INFO" not in line]
+    assert err == [f"warning: {folder / 'b.jsonl'}:1: {expected_reason}"]
+
+    fresh = str(tmp_path / "fresh")
+    [report] = run_json(capsys, "ingest", str(folder), "--json", "--data-dir", fresh)
+    assert report["warnings"] == [{"path": f"{folder / 'b.jsonl'}:1", "reason": expected_reason}]
+    assert report["pages_ingested"] == 3
+
+
 def test_interrupting_an_ingest_says_what_was_saved(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT) in the middle of a long ingest: exit status 130 and a line saying to run
     the same command again."""
