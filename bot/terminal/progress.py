@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest.pipeline import Progress as IngestProgress
 
 
 @contextmanager
-def ingest_progress(enabled: bool) -> Iterator[Callable[[IngestProgress], None] | None]:
-    """A callback drawing the bar on stderr, or None when it should not be drawn (not a
-    terminal, or JSON wanted on stdout)."""
+def ingest_progress(
+    enabled: bool, console: Console | None = None
+) -> Iterator[Callable[[IngestProgress], None] | None]:
+    """A callback drawing the bar on stderr (or ``console``), or None when it should not be
+    drawn (not a terminal, or JSON wanted on stdout). Log lines are printed above the bar
+    while it is drawn (``logs_above``)."""
     if not enabled:
         yield None
         return
@@ -27,7 +32,11 @@ def ingest_progress(enabled: bool) -> Iterator[Callable[[IngestProgress], None] 
         TextColumn("{task.fields[vectors]} vectors ({task.fields[rate]:.0f}/s)"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+    console = console or Console(file=sys.stderr)
+    with (
+        Progress(*columns, console=console, transient=True) as bar,
+        logs_above(console),
+    ):
         task = bar.add_task("ingest", total=None, pages=0, passages=0, vectors=0, rate=0.0)
 
         def update(progress: IngestProgress) -> None:
@@ -42,3 +51,37 @@ def ingest_progress(enabled: bool) -> Iterator[Callable[[IngestProgress], None] 
             )
 
         yield update
+
+
+@contextmanager
+def logs_above(console: Console) -> Iterator[None]:
+    """Log lines through ``console`` for the duration: rich prints them above its live bar.
+
+    Rich redirects ``print`` to stderr while a bar is live, but a logging handler keeps the
+    stream it was given: its lines would land inside the bar and be drawn over. So each root
+    handler writing to the console's stream is swapped for a ``RichHandler`` on the console,
+    with its level and filters (the token redaction of ``run``), and put back afterwards."""
+    root = logging.getLogger()
+    swapped = {
+        handler: _rich_handler(console, handler)
+        for handler in root.handlers
+        if isinstance(handler, logging.StreamHandler) and handler.stream is console.file
+    }
+    for plain, rich in swapped.items():
+        root.removeHandler(plain)
+        root.addHandler(rich)
+    try:
+        yield
+    finally:
+        for plain, rich in swapped.items():
+            root.removeHandler(rich)
+            root.addHandler(plain)
+
+
+def _rich_handler(console: Console, replaced: logging.Handler) -> RichHandler:
+    handler = RichHandler(console=console, level=replaced.level, show_path=False)
+    # The time and level have columns of their own; the logger's name stays in the line.
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    for log_filter in replaced.filters:
+        handler.addFilter(log_filter)
+    return handler
