@@ -7,6 +7,7 @@ function or under ``TYPE_CHECKING``):
   starting the Discord face lazily (inside a function);
 - only the Discord face imports discord; nothing in the product imports ``bench``;
 - there is no import cycle among the project's modules;
+- no module imports another's private name (a leading underscore): what modules share is public;
 - a module over 500 lines says in its docstring why it is one module.
 """
 
@@ -57,18 +58,28 @@ def _walk(node: ast.AST, in_function: bool) -> Iterator[tuple[ast.AST, bool]]:
         yield from _walk(child, inside)
 
 
+def package_of(name: str) -> str:
+    """The package a module's relative imports start from."""
+    return name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
+
+
+def imported_from(node: ast.ImportFrom, package: str) -> str:
+    """The module a ``from … import`` names, a relative one resolved from ``package``."""
+    base = node.module or ""
+    if node.level:
+        anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+        base = ".".join([*anchor, base] if base else anchor)
+    return base
+
+
 def imports_of(name: str) -> list[Import]:
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[Import] = []
-    for node, lazy in _walk(ast.parse(path.read_text(encoding="utf-8")), False):
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    for node, lazy in _walk(tree, False):
         if isinstance(node, ast.Import):
             found += [Import(alias.name, lazy) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
+            base = imported_from(node, package_of(name))
             for alias in node.names:
                 submodule = f"{base}.{alias.name}"
                 found.append(Import(submodule if submodule in MODULES else base, lazy))
@@ -174,6 +185,35 @@ def test_no_import_cycles() -> None:
 
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def private_imports(name: str) -> list[str]:
+    """The private names (``_name``, not dunders) module ``name`` imports from the project's
+    other modules."""
+    found = []
+    for node in ast.walk(ast.parse(MODULES[name].read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = imported_from(node, package_of(name))
+        if base not in MODULES or base == name:
+            continue  # another distribution's private name is its business
+        found += [
+            f"{name} imports {base}.{alias.name}"
+            for alias in node.names
+            if alias.name.startswith("_") and not alias.name.startswith("__")
+        ]
+    return found
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    assert [found for name in MODULES for found in private_imports(name)] == []
+
+
+def test_the_private_import_check_sees_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    borrower = tmp_path / "borrower.py"
+    borrower.write_text("from index.filters import _private, nocase\n", encoding="utf-8")
+    monkeypatch.setitem(MODULES, "index.borrower", borrower)
+    assert private_imports("index.borrower") == ["index.borrower imports index.filters._private"]
 
 
 def test_long_modules_say_why_they_are_one_module() -> None:
