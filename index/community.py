@@ -1,11 +1,11 @@
 """What a community deployment keeps beside the archive, and the overviews its commands show.
 
-Answers given (so buttons on old messages keep working), readers' votes, per-guild settings and
-conversation threads live in the same ``archive.db`` but go through their own connection: the
-ingest holds long write transactions on the archive's connection, and a vote committed on that
-connection would commit half a page with it. WAL lets this connection read the last committed
-archive while an ingest runs, and its writes wait (busy timeout) for the ingest's short
-per-page transactions.
+Answers given and replies shown in pages (so buttons on old messages keep working), readers'
+votes, per-guild settings and conversation threads live in the same ``archive.db`` but go
+through their own connection: the ingest holds long write transactions on the archive's
+connection, and a vote committed on that connection would commit half a page with it. WAL
+lets this connection read the last committed archive while an ingest runs, and its writes wait
+(busy timeout) for the ingest's short per-page transactions.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class SiteSummary:
     comments: int
     first_published: str | None
     last_published: str | None
+    # Whether a page of the site dated the first (last) day has that date from its text only.
+    first_inferred: bool = False
+    last_inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,22 @@ class CommunityStore:
                 for r in await cursor.fetchall()
             ]
 
+    # --- replies in pages ----------------------------------------------------------------------
+
+    async def save_pager(self, pager_id: str, *, user_id: int, listing: dict[str, Any]) -> None:
+        await self._write(
+            "INSERT OR REPLACE INTO pagers (id, created_at, user_id, listing) VALUES (?, ?, ?, ?)",
+            (pager_id, _now(), user_id, json.dumps(listing)),
+        )
+
+    async def pager(self, pager_id: str) -> tuple[int, dict[str, Any]] | None:
+        """Who may page a reply, and what it lists; None for an unknown id."""
+        async with self._db.execute(
+            "SELECT user_id, listing FROM pagers WHERE id = ?", (pager_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
     # --- guild settings ------------------------------------------------------------------------
 
     async def guild_setting(self, guild_id: int, key: str) -> str | None:
@@ -171,8 +190,13 @@ class CommunityStore:
     async def sites(self) -> list[SiteSummary]:
         async with self._db.execute(
             """
-            SELECT d.site, count(*), sum(p.n), sum(c.n), min(d.published), max(d.published)
+            WITH span AS (SELECT site, min(published) AS first, max(published) AS last
+                          FROM documents GROUP BY site)
+            SELECT d.site, count(*), sum(p.n), sum(c.n), span.first, span.last,
+                   max(d.published_inferred AND d.published = span.first),
+                   max(d.published_inferred AND d.published = span.last)
             FROM documents d
+            JOIN span ON span.site IS d.site
             LEFT JOIN (SELECT document_id, count(*) AS n FROM passages GROUP BY document_id) p
                    ON p.document_id = d.id
             LEFT JOIN (SELECT document_id, count(*) AS n FROM comments GROUP BY document_id) c
@@ -181,7 +205,7 @@ class CommunityStore:
             """
         ) as cursor:
             return [
-                SiteSummary(r[0], r[1], r[2] or 0, r[3] or 0, r[4], r[5])
+                SiteSummary(r[0], r[1], r[2] or 0, r[3] or 0, r[4], r[5], bool(r[6]), bool(r[7]))
                 for r in await cursor.fetchall()
             ]
 

@@ -97,6 +97,8 @@ class Passage:
     site: str | None
     url: str | None
     published: str | None
+    #: ``published`` was read from the page's text: the page states no date of its own
+    published_inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)

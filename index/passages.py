@@ -14,12 +14,12 @@ from index.stored_text import unsqueeze
 
 _PASSAGE_COLUMNS = f"""
     p.id, p.document_id, p.kind, p.position, {PASSAGE_TEXT}, p.author,
-    d.title, d.site, d.url, d.published
+    d.title, d.site, d.url, d.published, d.published_inferred
 """
 
 
 def _passage(row: Sequence[Any]) -> Passage:
-    return Passage(*row)
+    return Passage(*row[:-1], published_inferred=bool(row[-1]))
 
 
 class PassageReads(StoreBase):
@@ -98,7 +98,7 @@ class PassageReads(StoreBase):
     async def documents(self) -> list[dict[str, Any]]:
         async with self._db.execute(
             """
-            SELECT d.id, d.origin, d.title, d.site, d.published,
+            SELECT d.id, d.origin, d.title, d.site, d.published, d.published_inferred,
                    (SELECT count(*) FROM passages p WHERE p.document_id = d.id),
                    (SELECT count(*) FROM comments c WHERE c.document_id = d.id)
             FROM documents d ORDER BY d.site, d.published, d.title
@@ -111,8 +111,9 @@ class PassageReads(StoreBase):
                     "title": r[2],
                     "site": r[3],
                     "published": r[4],
-                    "passages": r[5],
-                    "comments": r[6],
+                    "published_inferred": bool(r[5]),
+                    "passages": r[6],
+                    "comments": r[7],
                 }
                 for r in await cursor.fetchall()
             ]

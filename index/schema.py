@@ -253,6 +253,16 @@ MIGRATIONS: list[str] = [
     UPDATE documents SET site_names = json_array(site) WHERE site IS NOT NULL;
     CREATE INDEX documents_host ON documents(host);
     """,
+    # Replies shown in pages (/search, /sources): what each lists and who may page it, so that
+    # their Previous / Next buttons work after a restart, like the buttons under answers.
+    """
+    CREATE TABLE pagers (
+        id          TEXT PRIMARY KEY,
+        created_at  TEXT NOT NULL,
+        user_id     INTEGER NOT NULL,
+        listing     TEXT NOT NULL
+    );
+    """,
 ]
 
 

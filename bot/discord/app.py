@@ -25,7 +25,7 @@ from bot.discord.cogs.sources import Sources
 from bot.discord.cogs.stats import Stats
 from bot.discord.cogs.timeline import Timeline
 from bot.discord.replies import GENERIC_ERROR
-from bot.discord.views import ShowSources, Vote
+from bot.discord.views import ShowSources, TurnPage, Vote
 from bot.settings import DISCORD_API_BASE, DISCORD_GATEWAY_URL, Settings
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,9 @@ COGS: tuple[type[commands.Cog], ...] = (
 
 
 async def persistent_buttons(bot: ArchivistBot) -> None:
-    # The buttons under answers live in their custom ids: they work across restarts.
-    bot.add_dynamic_items(ShowSources, Vote)
+    # The buttons under answers and under replies in pages live in their custom ids (and
+    # SQLite): they work across restarts.
+    bot.add_dynamic_items(ShowSources, Vote, TurnPage)
 
 
 def cog_feature(cog: type[commands.Cog]) -> Feature:

@@ -381,10 +381,11 @@ def _search_embed(
         return embed
     for number, hit in enumerate(hits, start=first):
         passage = hit.passage
+        published = published_label(passage.published, passage.published_inferred)
         where = " · ".join(
             [
                 value_or(passage.title, 160, "untitled page"),
-                *shown_values((passage.site, 120), (passage.published, PUBLISHED_LIMIT)),
+                *shown_values((passage.site, 120), (published, PUBLISHED_LIMIT)),
             ]
         )
         excerpt = meta(passage.text, excerpt_limit)
@@ -405,9 +406,9 @@ def sites_embed(sites: list[SiteSummary], page: int, pages: int) -> discord.Embe
         embed.description = "The archive is empty."
         return embed
     for site in sites:
-        span = " – ".join(
-            dict.fromkeys(d for d in (site.first_published, site.last_published) if d)
-        )
+        first = published_label(site.first_published, site.first_inferred)
+        last = published_label(site.last_published, site.last_inferred)
+        span = " – ".join(dict.fromkeys(end for end in (first, last) if end))
         embed.add_field(
             name=value_or(site.site, FIELD_NAME_LIMIT, "(no site)"),
             value=f"{site.documents} page(s) · {site.passages} passages · "
@@ -426,13 +427,15 @@ def site_documents_embed(
     if not documents:
         embed.description = "Nothing is archived from this site."
         return embed
-    lines = [
-        f"**{value_or(d['title'], 150, 'untitled page')}** · "
-        f"{value_or(d['published'], PUBLISHED_LIMIT, 'undated')} · "
-        f"{d['passages']} passages · "
-        f"{d['comments']} comments\n`{d['document_id']}`"
-        for d in documents
-    ]
+    lines = []
+    for d in documents:
+        published = published_label(d["published"], bool(d.get("published_inferred")))
+        lines.append(
+            f"**{value_or(d['title'], 150, 'untitled page')}** · "
+            f"{value_or(published, PUBLISHED_LIMIT, 'undated')} · "
+            f"{d['passages']} passages · "
+            f"{d['comments']} comments\n`{d['document_id']}`"
+        )
     # Ten 150-character titles fit; the guard keeps a longer page whole lines at a time.
     while len("\n".join(lines)) > DESCRIPTION_LIMIT:
         lines.pop()

@@ -1,23 +1,33 @@
-"""The views under Discord messages: the paged-embed view and the buttons under an answer
-(whose state lives in their custom ids, so they work across restarts)."""
+"""The views under Discord messages: Previous / Next under replies in pages, and the buttons
+under an answer. Their state lives in their custom ids and SQLite, so they work across
+restarts."""
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import discord
 
 from bot.discord.client import community
-from bot.discord.format import answer_messages, source_messages
+from bot.discord.format import (
+    answer_messages,
+    search_embed,
+    site_documents_embed,
+    sites_embed,
+    source_messages,
+)
 from bot.discord.replies import NO_PINGS, Send, report_failure, send_embeds, tell
-from bot.services.community import CommentMode, GivenAnswer, Rejected
-
-log = logging.getLogger("bot.discord")
-
-PAGER_TIMEOUT_S = 900.0
+from bot.services.community import (
+    SEARCH_PAGE_SIZE,
+    SITES_PAGE_SIZE,
+    CommentMode,
+    GivenAnswer,
+    Listing,
+    Rejected,
+    SearchResults,
+    page,
+)
 
 
 async def send_answer(send: Send, given: GivenAnswer) -> None:
@@ -26,90 +36,107 @@ async def send_answer(send: Send, given: GivenAnswer) -> None:
     await send_embeds(send, answer_messages(given.answer, spoiler), view)
 
 
-class Pager(discord.ui.View):
-    """Previous/Next through pre-rendered pages of one public message. Only the member who
-    asked pages it (the message is everyone's to read, and paging moves it for all); when the
-    pager times out its buttons are disabled, so nobody clicks a dead button."""
-
-    def __init__(self, pages: Sequence[discord.Embed], asked: discord.Interaction) -> None:
-        super().__init__(timeout=PAGER_TIMEOUT_S)
-        self.pages = list(pages)
-        self.owner_id = asked.user.id
-        self.index = 0
-        #: The message the pager is under, set once it is sent; what the timeout edits.
-        self.message: discord.Message | None = None
-        #: The latest interaction on the message, whose token can edit it for 15 minutes.
-        self.latest = asked
-        self._update()
-
-    def _update(self) -> None:
-        self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.pages) - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            self.latest = interaction
-            return True
-        await tell(
-            interaction,
-            f"Only <@{self.owner_id}> can page these results; "
-            "run the command yourself to browse your own.",
-        )
-        return False
-
-    async def on_timeout(self) -> None:
-        self.previous.disabled = self.next.disabled = True
-        if self.message is None:
-            return
-        # The bot's own token edits a public message at any age; an interaction's token only
-        # for 15 minutes, about when this runs. It is the fallback, for a channel the bot
-        # cannot read (interactions reach it there, its own requests do not).
-        channel = self.latest.client.get_partial_messageable(
-            self.message.channel.id, guild_id=self.latest.guild_id
-        )
-        try:
-            await channel.get_partial_message(self.message.id).edit(view=self)
-            return
-        except discord.HTTPException as error:
-            failure = error
-        if not self.latest.is_expired():
-            try:
-                await self.latest.edit_original_response(view=self)
-                return
-            except discord.HTTPException as error:
-                failure = error
-        log.info("could not disable the buttons of message %s: %s", self.message.id, failure)
-
-    async def _show(self, interaction: discord.Interaction, step: int) -> None:
-        self.index = max(0, min(self.index + step, len(self.pages) - 1))
-        self._update()
-        await interaction.response.edit_message(
-            embed=self.pages[self.index], view=self, allowed_mentions=NO_PINGS
-        )
-
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, -1)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, +1)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_failure(interaction, error)
+async def listing_pages(interaction: discord.Interaction, listing: Listing) -> list[discord.Embed]:
+    """What a reply lists, as the embeds of its pages: drawn from the archive and the server's
+    comment setting as they are now (both may have changed since the reply was first sent)."""
+    service = community(interaction)
+    if isinstance(listing, SearchResults):
+        comments = await service.comment_mode(interaction.guild_id)
+        pages = listing.pages(comments)
+        spoiler = comments is CommentMode.SPOILER
+        return [
+            search_embed(
+                listing.query,
+                hits,
+                n,
+                len(pages),
+                first=n * SEARCH_PAGE_SIZE + 1,
+                spoiler_comments=spoiler,
+            )
+            for n, hits in enumerate(pages)
+        ]
+    if listing.site:
+        chunks = await service.site_documents(listing.site)
+        return [
+            site_documents_embed(listing.site, chunk, n, len(chunks))
+            for n, chunk in enumerate(chunks)
+        ]
+    summaries = page(await service.sites(), SITES_PAGE_SIZE)
+    return [sites_embed(chunk, n, len(summaries)) for n, chunk in enumerate(summaries)]
 
 
-async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.Embed]) -> None:
-    """Pages after a defer: one message, with Previous/Next when there is more than one."""
+async def send_listing(interaction: discord.Interaction, listing: Listing) -> None:
+    """A reply in pages, after a defer: one message, with Previous / Next when it has more than
+    one page (the listing is then kept for them: ``Community.keep_pager``)."""
+    pages = await listing_pages(interaction, listing)
     if len(pages) == 1:
         await interaction.followup.send(embed=pages[0], allowed_mentions=NO_PINGS)
         return
-    view = Pager(pages, interaction)
-    view.message = await interaction.followup.send(
-        embed=pages[0], view=view, allowed_mentions=NO_PINGS, wait=True
+    pager_id = await community(interaction).keep_pager(interaction.user.id, listing)
+    await interaction.followup.send(
+        embed=pages[0], view=pager_view(pager_id, 0, len(pages)), allowed_mentions=NO_PINGS
     )
+
+
+class TurnPage(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"archivist:page:(?P<pager>l_[0-9a-f]+):(?P<page>\d+):(?P<step>previous|next)",
+):
+    """Previous or Next under a reply in pages: shows page ``page`` of it, to everyone. A
+    dynamic item: its state is in its custom id and SQLite, so it works on replies sent before
+    a restart and never times out. Only the member who asked pages (the message is everyone's
+    to read, and paging moves it for all)."""
+
+    def __init__(self, pager_id: str, page: int, step: str, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=step.capitalize(),
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                # The step keeps the two buttons' ids apart where both lead to one page.
+                custom_id=f"archivist:page:{pager_id}:{page}:{step}",
+            )
+        )
+        self.pager_id = pager_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> TurnPage:
+        return cls(match["pager"], int(match["page"]), match["step"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            pager = await community(interaction).pager(self.pager_id)
+            if interaction.user.id != pager.user_id:
+                await tell(
+                    interaction,
+                    f"Only <@{pager.user_id}> can page these results; "
+                    "run the command yourself to browse your own.",
+                )
+                return
+            pages = await listing_pages(interaction, pager.listing)
+            # Fewer pages than when the button was drawn: passages re-indexed away, or comments
+            # the server has excluded since.
+            shown = min(self.page, len(pages) - 1)
+            await interaction.response.edit_message(
+                embed=pages[shown],
+                view=pager_view(self.pager_id, shown, len(pages)),
+                allowed_mentions=NO_PINGS,
+            )
+        except Exception as error:
+            await report_failure(interaction, error)
+
+
+def pager_view(pager_id: str, shown: int, pages: int) -> discord.ui.View:
+    """Previous and Next under page ``shown`` of ``pages``, each off where it leads nowhere."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(TurnPage(pager_id, max(shown - 1, 0), "previous", disabled=shown <= 0))
+    view.add_item(
+        TurnPage(pager_id, min(shown + 1, pages - 1), "next", disabled=shown >= pages - 1)
+    )
+    return view
 
 
 class ShowSources(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -11,6 +12,14 @@ matplotlib.use("Agg")  # before pyplot is imported anywhere: a server has no dis
 from matplotlib.figure import Figure
 
 from index.community import MonthCount
+from index.models import KINDS, PassageKind
+
+ARTICLE_COLOUR = "#2a7f86"
+COMMENT_COLOUR = "#e3a857"
+_SERIES: dict[PassageKind, tuple[str, str]] = {
+    "article": ("article", ARTICLE_COLOUR),
+    "comment": ("reader comments", COMMENT_COLOUR),
+}
 
 
 def _months(first: str, last: str) -> list[str]:
@@ -24,25 +33,27 @@ def _months(first: str, last: str) -> list[str]:
     return months
 
 
-def timeline_png(query: str, counts: list[MonthCount]) -> bytes:
-    """Matching passages per month, articles and comments stacked."""
+def timeline_png(
+    query: str, counts: list[MonthCount], kinds: Sequence[PassageKind] = KINDS
+) -> bytes:
+    """Matching passages per month, the ``kinds`` counted stacked (articles under comments). A
+    kind left out (``kind:article``, or comments a server excludes) has no bar and no legend:
+    an empty series would claim it was counted."""
     months = _months(min(c.month for c in counts), max(c.month for c in counts))
-    article = dict.fromkeys(months, 0)
-    comment = dict.fromkeys(months, 0)
+    per_kind = {kind: dict.fromkeys(months, 0) for kind in KINDS if kind in kinds}
     for count in counts:
-        (article if count.kind == "article" else comment)[count.month] += count.passages
+        if count.kind in per_kind:
+            per_kind[count.kind][count.month] += count.passages
     # Figure() rather than pyplot: no global state, so charts may render in parallel threads.
     figure = Figure(figsize=(8, 3.6), dpi=100)
     axes = figure.add_subplot()
     positions = range(len(months))
-    axes.bar(positions, list(article.values()), label="article", color="#2a7f86")
-    axes.bar(
-        positions,
-        list(comment.values()),
-        bottom=list(article.values()),
-        label="reader comments",
-        color="#e3a857",
-    )
+    bottom = [0] * len(months)
+    for kind, per_month in per_kind.items():
+        label, colour = _SERIES[kind]
+        heights = list(per_month.values())
+        axes.bar(positions, heights, bottom=bottom, label=label, color=colour)
+        bottom = [below + height for below, height in zip(bottom, heights, strict=True)]
     step = max(1, len(months) // 12)
     axes.set_xticks(list(positions)[::step], months[::step], rotation=45, ha="right")
     axes.set_ylabel("matching passages")

@@ -1,6 +1,6 @@
 """What a server that keeps the bot gets beside plain answers, with no Discord in it: answers
-remembered for their buttons, feedback, per-guild comment settings, conversation follow-ups,
-paged search, the per-site overview, the timeline and id suggestions.
+and paged replies remembered for their buttons, feedback, per-guild comment settings,
+conversation follow-ups, search, the per-site overview, the timeline and id suggestions.
 
 The Discord cogs stay thin: they parse, call this, and format.
 """
@@ -19,13 +19,14 @@ from bot.answering.answer import Answer
 from bot.answering.engine import Engine, NotFound
 from bot.settings import Settings
 from index.community import CommunityStore, MonthCount, SiteSummary, Suggestion
-from index.models import Hit, SearchFilters
+from index.models import KINDS, Hit, SearchFilters
 from index.sites import site_key
 from index.text import content_words, words
 
 COMMENTS_SETTING = "comments"
 SEARCH_RESULTS = 25
 SEARCH_PAGE_SIZE = 5
+SITES_PAGE_SIZE = 8
 DOCUMENTS_PAGE_SIZE = 10
 NO_COMMENTS = "This server has chosen not to quote reader comments."
 #: Discord's limit on an autocomplete choice's value.
@@ -55,6 +56,42 @@ class GivenAnswer:
     answer: Answer
     comments: CommentMode
     question: str  # as understood: a follow-up resolved against the previous question
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """What a /search reply lists: its query and the passages found, best first."""
+
+    query: str
+    hits: list[Hit]
+
+    def pages(self, comments: CommentMode) -> list[list[Hit]]:
+        """The hits in pages for Previous / Next, without comments where the server excludes
+        them (results kept from before it did may hold some)."""
+        excluded = comments is CommentMode.EXCLUDE
+        return page(
+            [hit for hit in self.hits if not (excluded and hit.passage.kind == "comment")],
+            SEARCH_PAGE_SIZE,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SiteListing:
+    """What a /sources reply lists: every site (``site`` None), or one site's pages."""
+
+    site: str | None = None
+
+
+#: What a reply shown in pages lists; kept for its buttons (``Community.keep_pager``).
+Listing = SearchResults | SiteListing
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """A reply in pages, as its buttons find it: who may page it, and what it lists."""
+
+    user_id: int
+    listing: Listing
 
 
 def resolve_follow_up(previous: str, question: str) -> str:
@@ -249,15 +286,38 @@ class Community:
 
     # --- browsing ------------------------------------------------------------------------------
 
-    async def search_pages(
+    async def search(
         self, query: str, filters: SearchFilters | None = None, *, guild_id: int | None = None
-    ) -> list[list[Hit]]:
-        """The top passages for ``query``, in pages for Previous/Next (articles only where the
-        guild excludes comments)."""
+    ) -> SearchResults:
+        """The top passages for ``query`` (articles only where the guild excludes comments)."""
         check_search_words(query)
         _, filters = await self.comment_policy(guild_id, filters)
-        hits = await self.engine.search(query, filters, SEARCH_RESULTS)
-        return page(hits, SEARCH_PAGE_SIZE)
+        return SearchResults(query, await self.engine.search(query, filters, SEARCH_RESULTS))
+
+    async def keep_pager(self, user_id: int, listing: Listing) -> str:
+        """Remember a reply shown in pages, so that its buttons work later, across restarts
+        too; returns the id they carry. Search results are kept as passage ids: every page
+        shows the passages the search found, whatever an ingest has done to the ranking since."""
+        if isinstance(listing, SearchResults):
+            results = [[hit.passage.passage_id, hit.score] for hit in listing.hits]
+            kept: dict[str, Any] = {"search": listing.query, "results": results}
+        else:
+            kept = {"sources": listing.site}
+        pager_id = "l_" + secrets.token_hex(8)
+        await self.store.save_pager(pager_id, user_id=user_id, listing=kept)
+        return pager_id
+
+    async def pager(self, pager_id: str) -> Pager:
+        """A reply kept by ``keep_pager``; its passages re-indexed away since are left out."""
+        stored = await self.store.pager(pager_id)
+        if stored is None:
+            raise Rejected("These results are no longer known; run the command again.")
+        user_id, kept = stored
+        if "search" not in kept:
+            return Pager(user_id, SiteListing(kept["sources"]))
+        found = await self.engine.archive.store.passages([pid for pid, _ in kept["results"]])
+        hits = [Hit(found[pid], score) for pid, score in kept["results"] if pid in found]
+        return Pager(user_id, SearchResults(kept["search"], hits))
 
     async def sites(self) -> list[SiteSummary]:
         return await self.store.sites()
@@ -316,4 +376,5 @@ class Community:
             timeline_png,  # matplotlib: imported only when a chart is drawn
         )
 
-        return counts, await asyncio.to_thread(timeline_png, query, counts)
+        kinds = (filters.kind,) if filters.kind else KINDS
+        return counts, await asyncio.to_thread(timeline_png, query, counts, kinds)

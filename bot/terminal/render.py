@@ -86,7 +86,8 @@ def sources_text(sources: dict[str, Any]) -> str:
         return "The archive is empty."
     return "\n".join(
         printable(
-            f"{row['document_id']}  {row['site'] or '-'}  {row['published'] or '-'}  "
+            f"{row['document_id']}  {row['site'] or '-'}  "
+            f"{published_label(row['published'], bool(row.get('published_inferred'))) or '-'}  "
             f"{row['passages']} passages, {row['comments']} comments  "
             f"{row['title'] or row['origin']}"
         )

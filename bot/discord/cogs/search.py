@@ -1,4 +1,5 @@
-"""``/search``: the passages that match a query, paged, each with its id for ``/source``."""
+"""``/search``: the passages that match a query, paged (``views.TurnPage``), each with its id
+for ``/source``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from discord.ext import commands
 
 from bot.discord.client import community
 from bot.discord.cogs.sources import site_autocomplete
-from bot.discord.format import search_embed
 from bot.discord.replies import FILTER_OPTIONS, checked_filters
-from bot.discord.views import send_pages
-from bot.services.community import SEARCH_PAGE_SIZE, CommentMode, check_search_words
+from bot.discord.views import send_listing
+from bot.services.community import check_search_words
 
 if TYPE_CHECKING:
     from bot.discord.client import ArchivistBot
@@ -43,15 +43,7 @@ class Search(commands.Cog):
         # Refusals that need no search come before the defer, so they stay private.
         check_search_words(query)
         filters = await checked_filters(service, kind, site, since, until)
-        comments, filters = await service.comment_policy(interaction.guild_id, filters)
+        _, filters = await service.comment_policy(interaction.guild_id, filters)
         await interaction.response.defer(thinking=True)
         # ``filters`` already follow the server's comment setting, read above.
-        pages = await service.search_pages(query, filters)
-        spoiler = comments is CommentMode.SPOILER
-        embeds = [
-            search_embed(
-                query, hits, n, len(pages), first=n * SEARCH_PAGE_SIZE + 1, spoiler_comments=spoiler
-            )
-            for n, hits in enumerate(pages)
-        ]
-        await send_pages(interaction, embeds)
+        await send_listing(interaction, await service.search(query, filters))

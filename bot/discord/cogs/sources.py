@@ -9,15 +9,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.client import community
-from bot.discord.format import site_documents_embed, sites_embed
 from bot.discord.markdown import clip
-from bot.discord.views import send_pages
-from bot.services.community import page, site_choice_value
+from bot.discord.views import send_listing
+from bot.services.community import SiteListing, site_choice_value
 
 if TYPE_CHECKING:
     from bot.discord.client import ArchivistBot
-
-SITES_PER_PAGE = 8
 
 
 async def site_autocomplete(
@@ -39,15 +36,6 @@ class Sources(commands.Cog):
     @app_commands.autocomplete(site=site_autocomplete)
     async def sources(self, interaction: discord.Interaction, site: str | None = None) -> None:
         """What the archive holds: pages, passages and comments per site, with dates."""
-        service = community(interaction)
-        site = await service.resolve_site(site)
+        site = await community(interaction).resolve_site(site)
         await interaction.response.defer(thinking=True)
-        if site:
-            chunks = await service.site_documents(site)
-            embeds = [
-                site_documents_embed(site, chunk, n, len(chunks)) for n, chunk in enumerate(chunks)
-            ]
-        else:
-            chunks = page(await service.sites(), SITES_PER_PAGE)
-            embeds = [sites_embed(chunk, n, len(chunks)) for n, chunk in enumerate(chunks)]
-        await send_pages(interaction, embeds)
+        await send_listing(interaction, SiteListing(site))

@@ -152,6 +152,26 @@ async def test_sources_stats_and_timeline(running) -> None:
     assert chart.json["allowed_mentions"] == {"parse": []}
 
 
+async def test_search_and_sources_mark_a_date_read_from_the_text(running) -> None:
+    """The sample page states no date of its own: the one it has was read from its text, and
+    /search and /sources say so the way an answer's sources do."""
+    fake, _ = running
+    from_text = "2016-12-12 (from the text)"
+    search = await fake.send_interaction(
+        "search", {"query": "Aleppo army"}, guild_id=DEFAULT_GUILD_ID
+    )
+    [embed] = (await search.wait_for_followup(timeout=20)).json["embeds"]
+    assert embed["fields"] and all(from_text in f["value"] for f in embed["fields"])
+
+    overview = await fake.send_interaction("sources", guild_id=DEFAULT_GUILD_ID)
+    [embed] = (await overview.wait_for_followup()).json["embeds"]
+    assert embed["fields"][0]["value"].endswith(f"\n{from_text}")
+
+    site = await fake.send_interaction("sources", {"site": "southfront"}, guild_id=DEFAULT_GUILD_ID)
+    [embed] = (await site.wait_for_followup()).json["embeds"]
+    assert f"· {from_text} ·" in embed["description"]
+
+
 async def test_settings_spoiler_and_exclude_change_how_comments_are_quoted(running) -> None:
     fake, _ = running
     question = "What did Random guy say about Assad and Turkey?"

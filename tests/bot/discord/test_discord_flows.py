@@ -1,10 +1,11 @@
 """How the slash commands answer, judged by what Discord would show: who sees each message
 (a followup after a public defer is public whatever its flags), the server's comment setting
-in every command that shows archive text, the pager's owner and timeout, the /ask cooldown and
+in every command that shows archive text, the pager's owner and restarts, the /ask cooldown and
 long site names picked by autocomplete. Real discord.py against the fake Discord."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import AsyncIterator
@@ -15,14 +16,15 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
-from discord_harness import MANAGE_GUILD, ask, components, running_bot
+from discord_harness import MANAGE_GUILD, TOKEN, ask, components, running_bot
 from fake_discord import DEFAULT_GUILD_ID, FakeDiscord, FakeInteraction, run_bot
+from PIL import Image, ImageColor
 
-import bot.discord.views as ui
 from bot.discord.app import point_discord_at
 from bot.discord.client import ArchivistBot
 from bot.discord.cogs.ask import Ask
 from bot.discord.replies import GENERIC_ERROR
+from bot.services.charts import ARTICLE_COLOUR, COMMENT_COLOUR
 from bot.services.community import NO_COMMENTS, site_choice_value
 from index.archive import Archive
 from index.embedder import Embedder, HashEmbedder
@@ -304,6 +306,32 @@ async def test_exclude_keeps_comments_out_of_search_source_timeline_and_show_sou
     assert embeds or "does not quote" in shown.json["content"]
 
 
+async def _timeline_chart(fake: FakeDiscord, query: str) -> tuple[str, set[tuple[int, ...]]]:
+    """/timeline's text and the colours its chart is drawn in."""
+    interaction = await fake.send_interaction(
+        "timeline", {"query": query}, guild_id=DEFAULT_GUILD_ID
+    )
+    chart = await interaction.wait_for_followup(timeout=20)
+    [png] = chart.files
+    with Image.open(io.BytesIO(png.data)) as image:
+        colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 20)}
+    return chart.json["content"], colours
+
+
+async def test_the_timeline_draws_no_comment_series_where_comments_are_excluded(running) -> None:
+    """Not even an empty one: a "reader comments" bar or legend would claim the chart counts
+    what this server leaves out."""
+    fake, _ = running
+    comment_colour = ImageColor.getrgb(COMMENT_COLOUR)
+    text, colours = await _timeline_chart(fake, "Assad Aleppo")
+    assert "in reader comments" in text and comment_colour in colours
+    await _set_comments(fake, "exclude")
+    text, colours = await _timeline_chart(fake, "Assad Aleppo")
+    assert "in articles" in text and "in reader comments" not in text
+    assert ImageColor.getrgb(ARTICLE_COLOUR) in colours
+    assert comment_colour not in colours
+
+
 async def test_source_autocomplete_offers_no_comment_where_comments_are_excluded(
     running,
 ) -> None:
@@ -356,15 +384,60 @@ async def test_only_the_requester_pages_the_results(running) -> None:
     assert fake.messages[message_id]["embeds"][0]["footer"]["text"].startswith("Page 2 of ")
 
 
-async def test_the_pager_disables_its_buttons_when_it_times_out(
-    seeded_copy: Path, model: Embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(ui, "PAGER_TIMEOUT_S", 0.5)
-    async with running_bot(seeded_copy, model) as (fake, _):
-        message_id, _ = await _paged_search(fake)
-        edit = await fake.wait_for_request("PATCH", rf"/channels/\d+/messages/{message_id}")
-    assert all(button["disabled"] for button in components(edit.json))
-    assert all(button["disabled"] for button in components(fake.messages[message_id]))
+async def test_results_page_after_a_restart(seeded_copy: Path, model: Embedder) -> None:
+    """The buttons under /search results keep their state in their custom ids and SQLite,
+    like those under answers: a bot started anew pages a reply its predecessor sent, for the
+    member who asked alone."""
+    async with FakeDiscord(expected_token=TOKEN) as fake:
+        async with running_bot(seeded_copy, model, fake):
+            message_id, following = await _paged_search(fake)
+        async with running_bot(seeded_copy, model, fake):
+            other = await fake.send_component(following["custom_id"], message_id, user_id=42)
+            assert "can page these results" in await _private_refusal(other)
+            click = await fake.send_component(following["custom_id"], message_id)
+            update = await click.wait_for_callback(timeout=10)
+    assert update.json["type"] == 7
+    [second] = update.json["data"]["embeds"]
+    assert second["footer"]["text"].startswith("Page 2 of ")
+    assert second["fields"][0]["name"].startswith("6. ")
+    previous, following = components(update.json["data"])
+    assert previous["label"] == "Previous" and not previous.get("disabled")
+    assert fake.messages[message_id]["embeds"][0]["footer"]["text"].startswith("Page 2 of ")
+
+
+async def test_the_site_overview_pages_after_a_restart(tmp_path: Path) -> None:
+    """/sources pages the same way, its listing drawn from the archive at each click."""
+    source = tmp_path / "pages.jsonl"
+    source.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "url": f"https://site{n:02}.example.org/",
+                    "site": f"Site {n:02}",
+                    "text": f"Local news number {n} from the harbour of town {n * 7919}.",
+                }
+            )
+            for n in range(10)
+        ),
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    embedder = HashEmbedder()
+    async with await Archive.open(data, embedder=embedder) as archive:
+        await ingest_paths(archive, [source])
+    async with FakeDiscord(expected_token=TOKEN) as fake:
+        async with running_bot(data, embedder, fake):
+            interaction = await fake.send_interaction("sources", guild_id=DEFAULT_GUILD_ID)
+            first = await interaction.wait_for_followup(timeout=10)
+            assert first.json["embeds"][0]["footer"]["text"].startswith("Page 1 of 2")
+            _, following = components(first.json)
+        async with running_bot(data, embedder, fake):
+            click = await fake.send_component(following["custom_id"], int(first.response["id"]))
+            update = await click.wait_for_callback(timeout=10)
+    [second] = update.json["data"]["embeds"]
+    assert [f["name"] for f in second["fields"]] == ["Site 08", "Site 09"]
+    previous, following = components(update.json["data"])
+    assert not previous.get("disabled") and following["disabled"]
 
 
 # --- the /ask cooldown ---------------------------------------------------------------------------

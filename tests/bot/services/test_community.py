@@ -15,7 +15,10 @@ from bot.discord.cooldown import AskLimiter, SlowDown
 from bot.services.community import (
     CommentMode,
     Community,
+    Pager,
     Rejected,
+    SearchResults,
+    SiteListing,
     resolve_follow_up,
     site_choice_value,
 )
@@ -105,7 +108,7 @@ async def test_conversations_remember_the_resolved_question(community: Community
 
 
 async def test_browsing_search_sites_timeline_and_suggestions(community: Community) -> None:
-    pages = await community.search_pages("Aleppo Kurds Turkey army")
+    pages = (await community.search("Aleppo Kurds Turkey army")).pages(CommentMode.SHOW)
     assert len(pages) > 1 and all(len(page) <= 5 for page in pages)
     [site] = await community.sites()
     assert (site.site, site.documents, site.first_published) == ("SouthFront", 1, "2016-12-12")
@@ -118,6 +121,25 @@ async def test_browsing_search_sites_timeline_and_suggestions(community: Communi
     assert by_title.label.startswith("Aleppo Is Liberated")
     by_id = await community.suggest(by_title.passage_id[:5])
     assert by_id and all(s.passage_id.startswith(by_title.passage_id[:5]) for s in by_id)
+
+
+async def test_replies_in_pages_are_kept_for_their_buttons(community: Community) -> None:
+    found = await community.search("Aleppo Kurds Turkey army")
+    kept = await community.pager(await community.keep_pager(7, found))
+    assert kept.user_id == 7 and isinstance(kept.listing, SearchResults)
+    assert kept.listing.query == found.query
+    assert [(h.passage, h.score) for h in kept.listing.hits] == [
+        (h.passage, h.score) for h in found.hits
+    ]
+    # Kept before the server excluded comments: its pages leave them out now.
+    assert any(h.passage.kind == "comment" for h in found.hits)
+    shown = kept.listing.pages(CommentMode.EXCLUDE)
+    assert shown[0] and all(h.passage.kind == "article" for page in shown for h in page)
+
+    listing = await community.pager(await community.keep_pager(7, SiteListing("SouthFront")))
+    assert listing == Pager(7, SiteListing("SouthFront"))
+    with pytest.raises(Rejected, match="no longer known"):
+        await community.pager("l_0123456789abcdef")
 
 
 async def test_suggestions_hold_no_comment_where_the_guild_excludes_them(
@@ -197,8 +219,8 @@ async def test_the_comment_setting_in_search_source_timeline_and_cited_sources(
         await community.comment_policy(6, SearchFilters(kind="comment"))
     _, narrowed = await community.comment_policy(6, SearchFilters(site="SouthFront"))
     assert narrowed == SearchFilters(kind="article", site="SouthFront")
-    pages = await community.search_pages("Assad Turkey Random guy", guild_id=6)
-    assert pages[0] and all(hit.passage.kind == "article" for page in pages for hit in page)
+    found = await community.search("Assad Turkey Random guy", guild_id=6)
+    assert found.hits and all(hit.passage.kind == "article" for hit in found.hits)
     counts, _ = await community.timeline("Assad Aleppo", guild_id=6)
     assert counts and {c.kind for c in counts} == {"article"}
     cited = await community.cited_sources(given.answer_id, CommentMode.EXCLUDE)

@@ -37,6 +37,10 @@ def test_document_shows_every_comment_with_its_author(
     [listing] = run_json(capsys, "sources", "--json", "--data-dir", str(seeded_dir))
     [entry] = listing["documents"]
     assert (entry["passages"], entry["comments"]) == (32, 29)
+    # The page states no date: the one it has was read from its text, and is marked so.
+    assert (entry["published"], entry["published_inferred"]) == ("2016-12-12", True)
+    assert main(["sources", "--data-dir", str(seeded_dir)]) == 0
+    assert "  2016-12-12 (from the text)  " in capsys.readouterr().out
     [document] = run_json(
         capsys, "document", entry["document_id"], "--json", "--data-dir", str(seeded_dir)
     )
