@@ -153,6 +153,18 @@ class PassageReads(StoreBase):
         ) as cursor:
             return {row[0] for row in await cursor.fetchall()}
 
+    async def archived_days(self, document_ids: Sequence[str]) -> dict[str, str]:
+        """The day (UTC, YYYY-MM-DD) each of ``document_ids`` was written to the archive as it
+        now stands: a citation's access date, since the archive is what was read."""
+        if not document_ids:
+            return {}
+        async with self._db.execute(
+            "SELECT d.id, substr(d.ingested_at, 1, 10) FROM json_each(?) AS c"
+            " JOIN documents d ON d.id = c.value",
+            [json.dumps(list(document_ids))],
+        ) as cursor:
+            return {row[0]: row[1] for row in await cursor.fetchall()}
+
     async def sites(self) -> list[str]:
         """Every site name pages are archived under, in order."""
         async with self._db.execute(

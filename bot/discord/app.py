@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.answering.engine import Engine
 from bot.discord.client import ArchivistBot, Feature, ShardedArchivistBot
 from bot.discord.cogs.ask import Ask
+from bot.discord.cogs.compare import Compare
 from bot.discord.cogs.conversation import Conversation
 from bot.discord.cogs.reindex import Reindex
 from bot.discord.cogs.search import Search
@@ -25,7 +26,7 @@ from bot.discord.cogs.sources import Sources
 from bot.discord.cogs.stats import Stats
 from bot.discord.cogs.timeline import Timeline
 from bot.discord.replies import GENERIC_ERROR
-from bot.discord.views import ShowSources, TurnPage, Vote
+from bot.discord.views import ExportCitations, ShowSources, TurnPage, Vote
 from bot.settings import DISCORD_API_BASE, DISCORD_GATEWAY_URL, Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ __all__ = ["GENERIC_ERROR", "ArchivistBot", "create_bot", "point_discord_at", "r
 
 COGS: tuple[type[commands.Cog], ...] = (
     Ask,
+    Compare,
     Search,
     Source,
     Sources,
@@ -48,7 +50,7 @@ COGS: tuple[type[commands.Cog], ...] = (
 async def persistent_buttons(bot: ArchivistBot) -> None:
     # The buttons under answers and under replies in pages live in their custom ids (and
     # SQLite): they work across restarts.
-    bot.add_dynamic_items(ShowSources, Vote, TurnPage)
+    bot.add_dynamic_items(ShowSources, Vote, ExportCitations, TurnPage)
 
 
 def cog_feature(cog: type[commands.Cog]) -> Feature:

@@ -4,8 +4,9 @@ restarts."""
 
 from __future__ import annotations
 
+import io
 import re
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import discord
 
@@ -18,6 +19,7 @@ from bot.discord.format import (
     source_messages,
 )
 from bot.discord.replies import NO_PINGS, Send, report_failure, send_embeds, tell
+from bot.services.citations import EXPORT_FORMATS, FILE_SUFFIXES, render_citations
 from bot.services.community import (
     SEARCH_PAGE_SIZE,
     SITES_PAGE_SIZE,
@@ -139,19 +141,25 @@ def pager_view(pager_id: str, shown: int, pages: int) -> discord.ui.View:
     return view
 
 
-class ShowSources(
+class AnswerButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"archivist:sources:(?P<answer>a_[0-9a-f]+)",
+    # Never registered itself: each kind of button matches its own custom ids.
+    template=r"archivist:(?P<action>[a-z]+):(?P<answer>a_[0-9a-f]+)",
 ):
-    """The passages an answer quotes, in context, privately. A dynamic item: its state is in
-    its custom id and SQLite, so it works on answers given before a restart."""
+    """A button under an answer whose state is the answer's id, in its custom id, and what
+    SQLite remembers of the answer: a dynamic item, so it works on answers given before a
+    restart. A kind of button names its ``action`` (the custom id's middle) and its look."""
+
+    action: ClassVar[str]
+    button_label: ClassVar[str]
+    button_style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
     def __init__(self, answer_id: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Show sources",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"archivist:sources:{answer_id}",
+                label=self.button_label,
+                style=self.button_style,
+                custom_id=f"archivist:{self.action}:{answer_id}",
             )
         )
         self.answer_id = answer_id
@@ -159,8 +167,16 @@ class ShowSources(
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ShowSources:
+    ) -> Self:
         return cls(match["answer"])
+
+
+class ShowSources(AnswerButton, template=r"archivist:sources:(?P<answer>a_[0-9a-f]+)"):
+    """The passages an answer quotes, in context, privately."""
+
+    action = "sources"
+    button_label = "Show sources"
+    button_style = discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
@@ -181,6 +197,37 @@ class ShowSources(
                 await interaction.followup.send(
                     embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
                 )
+        except Exception as error:
+            await report_failure(interaction, error)
+
+
+class ExportCitations(AnswerButton, template=r"archivist:export:(?P<answer>a_[0-9a-f]+)"):
+    """The citations of an answer's quotes as files (Markdown, CSV, BibTeX: what ``archivist
+    ask --format`` prints), privately."""
+
+    action = "export"
+    button_label = "Export"
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            service = community(interaction)
+            # The server's setting now, as for Show sources.
+            comments = await service.comment_mode(interaction.guild_id)
+            citations = await service.answer_citations(self.answer_id, comments)
+            files = [
+                discord.File(
+                    io.BytesIO(render_citations(citations, export_format).encode("utf-8")),
+                    filename=f"citations-{self.answer_id}.{FILE_SUFFIXES[export_format]}",
+                )
+                for export_format in EXPORT_FORMATS
+            ]
+            await interaction.followup.send(
+                f"The {len(citations)} quote(s) of this answer, cited as Markdown, CSV and BibTeX.",
+                files=files,
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
         except Exception as error:
             await report_failure(interaction, error)
 
@@ -226,4 +273,5 @@ def answer_view(answer_id: str) -> discord.ui.View:
     view.add_item(ShowSources(answer_id))
     view.add_item(Vote(answer_id, up=True))
     view.add_item(Vote(answer_id, up=False))
+    view.add_item(ExportCitations(answer_id))
     return view

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.answering.answer import Answer
 from bot.answering.engine import Engine, NotFound
+from bot.services.citations import Citation, CitedSpan, cite
 from bot.settings import Settings
 from index.community import CommunityStore, MonthCount, SiteSummary, Suggestion
 from index.models import KINDS, Hit, SearchFilters
@@ -199,15 +200,20 @@ class Community:
         )
         return GivenAnswer(answer_id, answer, comments, question)
 
+    async def _remembered(self, answer_id: str) -> dict[str, Any]:
+        """An answer given earlier, as stored for its buttons."""
+        stored = await self.store.answer(answer_id)
+        if stored is None:
+            raise Rejected("That answer is no longer known.")
+        return stored
+
     async def cited_sources(
         self, answer_id: str, comments: CommentMode = CommentMode.SHOW
     ) -> list[dict[str, Any]]:
         """The passages an answer quotes, each in context, in the order of the quotes; under
         ``exclude`` without the comments (an answer given before the setting changed may
         quote some)."""
-        stored = await self.store.answer(answer_id)
-        if stored is None:
-            raise Rejected("That answer is no longer known.")
+        stored = await self._remembered(answer_id)
         seen = dict.fromkeys(quote["passage_id"] for quote in stored["quotes"])
         sources = []
         for passage_id in seen:
@@ -219,6 +225,28 @@ class Community:
                 continue
             sources.append(source)
         return sources
+
+    async def answer_citations(
+        self, answer_id: str, comments: CommentMode = CommentMode.SHOW
+    ) -> list[Citation]:
+        """The citations of an answer's quotes (its Export button), read back from the archive:
+        a quote whose passage is gone or holds other words since is left out, and under
+        ``exclude`` so are the comments. Refused when nothing is left to cite."""
+        quotes = (await self._remembered(answer_id))["quotes"]
+        kept = [
+            quote
+            for quote in quotes
+            if not (comments is CommentMode.EXCLUDE and quote["kind"] == "comment")
+        ]
+        spans = [CitedSpan(q["passage_id"], q["start"], q["end"], q["text"]) for q in kept]
+        cited = await cite(self.engine, spans)
+        if not cited.citations:
+            raise Rejected(
+                "The quoted passages are reader comments, which this server does not quote."
+                if quotes and not kept
+                else "The quoted passages are no longer in the archive."
+            )
+        return cited.citations
 
     async def source(
         self, passage_id: str, guild_id: int | None
@@ -232,8 +260,7 @@ class Community:
         return found, mode
 
     async def vote(self, answer_id: str, user_id: int, up: bool) -> None:
-        if await self.store.answer(answer_id) is None:
-            raise Rejected("That answer is no longer known.")
+        await self._remembered(answer_id)
         await self.store.vote(answer_id, user_id, 1 if up else -1)
 
     # --- conversations -------------------------------------------------------------------------

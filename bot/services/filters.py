@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -91,6 +92,19 @@ async def check_site(engine: Engine, filters: SearchFilters, spelling: Spelling)
     raise Rejected(
         f"no site named {filters.site!r} is archived{hint} ({spelling.site_listing} lists them)"
     )
+
+
+def split_sites(typed: str | None) -> list[str]:
+    """The site names of a comma-separated list ("SouthFront, nationalpost.com"), blanks left
+    out."""
+    return [name.strip() for name in (typed or "").split(",") if name.strip()]
+
+
+async def check_sites(engine: Engine, typed: Sequence[str], spelling: Spelling) -> list[str]:
+    """Each site of ``typed`` as the archive spells it, each checked as ``check_site`` checks
+    one (the first not archived is refused), each named once."""
+    sites = [(await check_site(engine, SearchFilters(site=name), spelling)).site for name in typed]
+    return list(dict.fromkeys(site for site in sites if site))
 
 
 async def check_filters(

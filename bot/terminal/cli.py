@@ -16,7 +16,9 @@ from pathlib import Path
 
 from bot.answering.engine import Engine
 from bot.evals import EVALUATIONS
+from bot.services.citations import EXPORT_FORMATS
 from bot.services.community import Rejected
+from bot.services.compare import MAX_SITES
 from bot.services.filters import date_bound
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import render
@@ -27,6 +29,8 @@ from bot.terminal.commands import (
     CommandError,
     cmd_ask,
     cmd_bench,
+    cmd_compare,
+    cmd_export,
     cmd_ingest,
     cmd_run,
     cmd_search,
@@ -75,11 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON")
-    filters = argparse.ArgumentParser(add_help=False)
-    filters.add_argument("--kind", choices=KINDS, help="only article text or only comments")
+    kind_and_period = argparse.ArgumentParser(add_help=False)
+    kind_and_period.add_argument("--kind", choices=KINDS, help="only article text or only comments")
+    kind_and_period.add_argument(
+        "--since", type=_date_bound(end=False), help="published on or after"
+    )
+    kind_and_period.add_argument(
+        "--until", type=_date_bound(end=True), help="published on or before"
+    )
+    filters = argparse.ArgumentParser(add_help=False, parents=[kind_and_period])
     filters.add_argument("--site", help="only pages of this site", type=without_surrogates)
-    filters.add_argument("--since", type=_date_bound(end=False), help="published on or after")
-    filters.add_argument("--until", type=_date_bound(end=True), help="published on or before")
 
     parser = argparse.ArgumentParser(
         prog="archivist", description="Answer questions about an archive of news by quoting it."
@@ -109,7 +118,33 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", metavar="QUESTION", type=without_surrogates)
     ask.add_argument("--batch", type=Path, metavar="FILE", help="one question per line (- = stdin)")
     ask.add_argument("--k", type=_positive, default=8, help="passages to quote from (default 8)")
+    ask.add_argument(
+        "--format", choices=EXPORT_FORMATS, help="print the quotes' citations in this format"
+    )
     ask.set_defaults(handler=cmd_ask, archive="reads", embeds=True)
+
+    compare = commands.add_parser(
+        "compare",
+        parents=[common, as_json, kind_and_period],
+        help="the best quotes from each site, side by side",
+    )
+    compare.add_argument("question", metavar="QUESTION", type=without_surrogates)
+    compare.add_argument(
+        "--sites",
+        metavar="A,B,…",
+        type=without_surrogates,
+        help=f"the sites to compare, by name or address (default: the {MAX_SITES} that match best)",
+    )
+    compare.set_defaults(handler=cmd_compare, archive="reads", embeds=True)
+
+    export = commands.add_parser(
+        "export", parents=[common, as_json], help="citations of archived passages"
+    )
+    export.add_argument("ids", nargs="+", metavar="PASSAGE_ID")
+    export.add_argument(
+        "--format", choices=EXPORT_FORMATS, help="markdown (the default), csv or bibtex"
+    )
+    export.set_defaults(handler=cmd_export, archive="reads")
 
     search = commands.add_parser(
         "search", parents=[common, as_json, filters], help="the passages that match a query"

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.answering.engine import Engine, NotFound
-from bot.services.filters import Spelling, check_range, check_site
+from bot.services.citations import CitedSpan, cite, render_citations
+from bot.services.compare import compare
+from bot.services.filters import Spelling, check_range, check_site, check_sites, split_sites
 from bot.settings import Settings
 from bot.terminal import render
 from bot.terminal.progress import ingest_progress
@@ -50,7 +52,9 @@ FILTER_SPELLING = Spelling(option="--{name} {value}", site_listing="`archivist s
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
     """The filters given, with the checks that need no archive done before it is opened."""
-    filters = SearchFilters(kind=args.kind, site=args.site, since=args.since, until=args.until)
+    # ``compare`` names its sites apart (``--sites``), so it has no ``--site``.
+    site = getattr(args, "site", None)
+    filters = SearchFilters(kind=args.kind, site=site, since=args.since, until=args.until)
     check_range(filters, FILTER_SPELLING)
     return filters
 
@@ -197,6 +201,8 @@ def _read_batch(name: Path) -> list[str]:
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.json and args.format:
+        raise CommandError("give --json or --format, not both")
     if args.question is not None and args.batch is not None:
         raise CommandError("give a QUESTION or --batch FILE, not both")
     if args.question is None and args.batch is None:
@@ -211,12 +217,59 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     async with await Engine.open(settings) as engine:
         filters = await check_site(engine, filters, FILTER_SPELLING)
         await warn_missing_vectors(engine)
+        quoted: list[CitedSpan] = []
         for question in questions:
             answer = await engine.ask(question, filters, args.k)
-            if args.json:
+            if args.format:
+                if not answer.answered:
+                    print(f"archivist ask: {answer.text} ({question!r})", file=sys.stderr)
+                quoted += [CitedSpan(q.passage_id, q.start, q.end, q.text) for q in answer.quotes]
+            elif args.json:
                 _print_json(answer.as_dict())
             else:
                 print(render.answer_text(answer) + "\n")
+        if args.format:
+            # One file for every question's quotes: a batch exports one CSV with one header.
+            cited = await cite(engine, quoted)
+            print(render_citations(cited.citations, args.format), end="")
+    return 0
+
+
+async def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    """Each site's answer to one question, side by side (``bot.services.compare``)."""
+    if not args.question.strip():
+        raise CommandError("the question is empty")
+    filters = _filters(args)
+    named = split_sites(args.sites)
+    if args.sites is not None and not named:
+        raise CommandError("--sites names no site (give names separated by commas)")
+    async with await Engine.open(settings) as engine:
+        sites = await check_sites(engine, named, FILTER_SPELLING)
+        await warn_missing_vectors(engine)
+        comparison = await compare(engine, args.question, filters, sites)
+    if args.json:
+        _print_json(comparison.as_dict())
+    else:
+        print(render.comparison_text(comparison))
+    return 0
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """The citations of whole passages, all or none (``bot.services.citations``)."""
+    if args.json and args.format:
+        raise CommandError("give --json or --format, not both")
+    async with await Engine.open(settings) as engine:
+        cited = await cite(engine, [CitedSpan(passage_id) for passage_id in args.ids])
+    if cited.missing:
+        # Nothing is exported then: a citation file quietly short of a passage asked for would
+        # pass for complete.
+        names = ", ".join(repr(passage_id) for passage_id in cited.missing)
+        which = "no passage with id" if len(cited.missing) == 1 else "no passages with ids"
+        raise CommandError(f"{which} {names} in the archive (`archivist search` shows passage ids)")
+    if args.json:
+        _print_json({"citations": [citation.as_dict() for citation in cited.citations]})
+    else:
+        print(render_citations(cited.citations, args.format or "markdown"), end="")
     return 0
 
 

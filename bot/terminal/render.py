@@ -13,6 +13,7 @@ from bot.answering.labels import (
     quote_numbers,
     sources_by_passage,
 )
+from bot.services.compare import NO_SITE_MATCHES, NOTHING_FROM_SITE, Comparison
 from index.text import printable
 
 
@@ -37,6 +38,19 @@ def answer_text(answer: Answer) -> str:
     note = period_note(answer)
     text = f"{note}\n\n{answer.text}" if note else answer.text
     return f"{text}\n\nSources:\n{sources}"
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """One section per site, headed by its name: its answer with its sources, or that nothing
+    from it answers."""
+    if not comparison.sites:
+        return NO_SITE_MATCHES
+    sections = [
+        f"== {printable(site.site)} ==\n"
+        + (answer_text(site.answer) if site.answer.answered else NOTHING_FROM_SITE)
+        for site in comparison.sites
+    ]
+    return "\n\n".join(sections)
 
 
 def source_text(source: dict[str, Any]) -> str:

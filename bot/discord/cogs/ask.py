@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from bot.discord.client import ArchivistBot
 
 
+def cap_question(command: app_commands.Command[Any, ..., None], limit: int) -> None:
+    """Have Discord's client refuse a ``question`` option over ``limit`` characters before it
+    is sent (on the cog's own copy of ``command``, before the tree is synced)."""
+    params = command._params
+    params["question"] = dataclasses.replace(params["question"], max_value=limit)
+
+
 class Ask(commands.Cog):
     def __init__(self, bot: ArchivistBot) -> None:
         self.bot = bot
@@ -25,10 +32,7 @@ class Ask(commands.Cog):
         # is a setting, read at run time, so it cannot be an app_commands.Range (fixed when
         # the class is defined); it goes on this cog's own copy of the command (discord.py
         # copies commands per cog instance) before the tree is synced.
-        params = self.ask._params
-        params["question"] = dataclasses.replace(
-            params["question"], max_value=bot.settings.ask_max_chars
-        )
+        cap_question(self.ask, bot.settings.ask_max_chars)
 
     @app_commands.command(name="ask")
     @app_commands.describe(

@@ -13,7 +13,17 @@ from bot.discord.client import ArchivistBot
 from index.embedder import Embedder
 
 ALEPPO = "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years."
-COMMANDS = {"ask", "search", "source", "sources", "stats", "timeline", "reindex", "settings"}
+COMMANDS = {
+    "ask",
+    "compare",
+    "search",
+    "source",
+    "sources",
+    "stats",
+    "timeline",
+    "reindex",
+    "settings",
+}
 
 
 def _comments(mode: str) -> list[dict[str, object]]:
@@ -61,7 +71,12 @@ async def test_ask_answers_with_buttons_that_show_sources_and_take_votes(running
     assert embed["fields"][0]["name"].endswith("] article")
     assert "SouthFront" in embed["fields"][0]["value"]
     buttons = components(payload)
-    assert [b.get("label") or b["emoji"]["name"] for b in buttons] == ["Show sources", "👍", "👎"]
+    assert [b.get("label") or b["emoji"]["name"] for b in buttons] == [
+        "Show sources",
+        "👍",
+        "👎",
+        "Export",
+    ]
     message_id = int(fake.requests_matching("POST", interaction.webhook_path)[0].response["id"])
 
     shown = await fake.send_component(buttons[0]["custom_id"], message_id)

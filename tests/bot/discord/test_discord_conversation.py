@@ -72,7 +72,7 @@ async def test_a_mention_is_answered_in_a_thread_and_follow_ups_see_the_question
             "Fighting in Aleppo broke out on July 19, 2012"
             in answer.json["embeds"][0]["description"]
         )
-        assert len(components(answer.json)) == 3
+        assert len(components(answer.json)) == 4  # show sources, two votes, export
 
         # A plain message in the thread (no mention) is a follow-up to the question before it.
         await fake.send_message("what did readers say about that?", channel_id=thread_id)
@@ -492,7 +492,7 @@ async def test_a_dm_is_answered_in_the_dm(seeded_copy: Path, model: Embedder) ->
         for answer in answers:
             assert ANSWERED in answer.json["embeds"][0]["description"]
             assert answer.json["allowed_mentions"] == {"parse": []}
-            assert len(components(answer.json)) == 3
+            assert len(components(answer.json)) == 4  # show sources, two votes, export
         assert not _threads_started(fake)
 
         # Refusals reach the DM too.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from discord_markdown import message_problems
+
 from bot.answering.answer import Answer, Quote, render_text
+from bot.discord.comparison import comparison_messages
 from bot.discord.format import (
     answer_embeds,
     answer_messages,
@@ -17,6 +20,7 @@ from bot.discord.markdown import (
     MAX_EMBEDS_PER_MESSAGE,
     MAX_FIELDS_PER_EMBED,
 )
+from bot.services.compare import Comparison, SiteAnswer
 from index.models import Hit, Passage, PassageKind
 
 
@@ -187,3 +191,21 @@ def test_spoiler_comments_hide_a_comment_results_excerpt_only() -> None:
     assert comment.value == f"||{excerpt}||\n{rest}"  # the id stays readable for /source
     assert comment.name == plain.fields[0].name
     assert article.value == plain.fields[1].value
+
+
+def test_a_comparison_of_many_long_answers_stays_within_discords_limits() -> None:
+    sentence = "A long sentence about the bridge that keeps going for a while. " * 12
+    sites = [
+        SiteAnswer(
+            f"Site {n} " + "*x*" * 60,
+            _answer([_quote(q, sentence + str(q), site=f"Site {n}") for q in (1, 2, 3)]),
+        )
+        for n in range(10)
+    ]
+    sites.append(SiteAnswer("Silent _Times_", Answer("q", False, "nothing")))
+    messages = comparison_messages(Comparison("Why did it fall?", sites), spoiler_comments=True)
+    assert message_problems(messages) == []
+    embeds = [embed for message in messages for embed in message]
+    assert embeds[0].description.endswith(r"Nothing from Silent \_Times\_ answers it.")
+    assert embeds[-1].footer.text and not any(embed.footer.text for embed in embeds[:-1])
+    assert sum(embed.title == r"Silent \_Times\_" for embed in embeds) == 1

@@ -41,7 +41,7 @@ async def test_no_global_sync_at_start_and_sync_commands_does_it(
     async with FakeDiscord(expected_token=TOKEN) as fake:
         settings = _settings_against(fake, seeded_copy)
         async with await Engine.open(settings, embedder=model) as engine:
-            assert await sync_commands(settings, engine) == 8
+            assert await sync_commands(settings, engine) == 9
         [sync] = fake.requests_matching("PUT", r"/applications/\d+/commands")
         assert {c["name"] for c in sync.json} >= {"ask", "reindex", "timeline"}
 
