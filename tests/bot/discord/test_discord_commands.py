@@ -13,7 +13,17 @@ from bot.discord.client import ArchivistBot
 from index.embedder import Embedder
 
 ALEPPO = "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years."
-COMMANDS = {"ask", "search", "source", "sources", "stats", "timeline", "reindex", "settings"}
+COMMANDS = {
+    "ask",
+    "search",
+    "source",
+    "sources",
+    "stats",
+    "timeline",
+    "reindex",
+    "archive",
+    "settings",
+}
 
 
 def _comments(mode: str) -> list[dict[str, object]]:
@@ -43,7 +53,7 @@ async def test_every_command_is_synced_with_descriptions(running) -> None:
         options = command.get("options", [])
         for option in options + [o for sub in options for o in sub.get("options", [])]:
             assert option["description"] and option["description"] != "…", option
-    for admin in ("reindex", "settings"):
+    for admin in ("reindex", "archive", "settings"):
         assert int(commands[admin]["default_member_permissions"]) == MANAGE_GUILD
     ask_options = [o["name"] for o in commands["ask"]["options"]]
     assert ask_options == ["question", "kind", "site", "since", "until"]
