@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     archive_dir: Path = Field(
         Path("archive"), description="The folder /reindex ingests (or a sub-path of it)."
     )
+    archive_fetch_allow_private: bool = Field(
+        False,
+        description="Let /archive url fetch from private, loopback and link-local addresses "
+        "(the bot's own network); off: public addresses only.",
+    )
     admin_role_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         description="Roles whose members may use the admin commands besides Manage Server.",

@@ -194,6 +194,18 @@ class SourceRecords(StoreBase):
             [(source, document_id) for document_id in sorted(set(document_ids))],
         )
 
+    async def held_documents(self, source: str) -> list[tuple[str | None, int, int]]:
+        """``(title, passages, comments)`` of each document whose own page a file holds."""
+        async with self._db.execute(
+            """SELECT d.title,
+                      (SELECT count(*) FROM passages p WHERE p.document_id = d.id),
+                      (SELECT count(*) FROM comments c WHERE c.document_id = d.id)
+               FROM page_files f JOIN documents d ON d.id = f.document_id
+               WHERE f.source = ? ORDER BY d.id""",
+            (source,),
+        ) as cursor:
+            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
     async def unheld_documents(self) -> list[tuple[str, str]]:
         """``(document_id, source)`` of documents whose source file no longer held them when
         last read in full (a line or record taken out of it)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -64,3 +65,17 @@ async def ask(
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:
     """The buttons of a message payload, flattened out of their action rows."""
     return [c for row in message.get("components") or [] for c in row.get("components", [])]
+
+
+def hold_reindex(bot: ArchivistBot) -> asyncio.Event:
+    """Keep the next re-index from starting its work until the returned event is set, so a
+    command certainly arrives while it runs."""
+    gate = asyncio.Event()
+    run = bot.reindexer._run
+
+    async def held(*args: object) -> object:
+        await gate.wait()
+        return await run(*args)  # type: ignore[arg-type]
+
+    bot.reindexer._run = held  # type: ignore[method-assign]
+    return gate

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.answering.engine import Engine
 from bot.discord.client import ArchivistBot, Feature, ShardedArchivistBot
+from bot.discord.cogs.archive import AddToArchive
 from bot.discord.cogs.ask import Ask
 from bot.discord.cogs.compare import Compare
 from bot.discord.cogs.conversation import Conversation
@@ -42,6 +43,7 @@ COGS: tuple[type[commands.Cog], ...] = (
     Stats,
     Timeline,
     Reindex,
+    AddToArchive,
     SettingsCog,
     Conversation,
 )

@@ -14,6 +14,9 @@ from aiohttp import web
 from .recording import RecordedRequest
 from .rest import FakeHTTPError, json_response
 
+#: Discord's option type for a file the member attaches to the command.
+ATTACHMENT_OPTION = 11
+
 
 @dataclass
 class RegisteredCommand:
@@ -116,3 +119,15 @@ class CommandMixin:
                 option["focused"] = True
             built.append(option)
         return built
+
+    @staticmethod
+    def _attachment_options(options: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Attachment options (type 11) given as attachment objects (from ``add_attachment``)
+        turned into their ids, as Discord sends them; the objects, by id, for ``resolved``."""
+        found: dict[str, dict[str, Any]] = {}
+        for option in options:
+            if option["type"] == ATTACHMENT_OPTION and isinstance(option["value"], Mapping):
+                attachment = dict(option["value"])
+                option["value"] = attachment["id"]
+                found[attachment["id"]] = attachment
+        return found

@@ -177,7 +177,9 @@ class InteractionMixin:
         """Dispatch INTERACTION_CREATE for an application command the bot registered.
 
         ``options`` maps option names to values (types come from the registered command, else
-        str→3, int→4, bool→5, float→10); pass a list of raw option dicts instead for
+        str→3, int→4, bool→5, float→10); an attachment option takes the object
+        :meth:`add_attachment` returns, sent as its id with the object in ``resolved``, and
+        its bytes served from the fake's CDN. Pass a list of raw option dicts instead for
         subcommands or user/channel options (with ``resolved``).  Defaults to the first guild's
         first channel; ``dm=True`` sends it from a DM instead.  The command must have been
         synced to the fake (its id and guild scope are what Discord would send).
@@ -190,6 +192,8 @@ class InteractionMixin:
             data["guild_id"] = command["guild_id"]
         if isinstance(options, Mapping):
             data["options"] = self._command_options(command, options, None)
+            if attachments := self._attachment_options(data["options"]):
+                resolved = {**(resolved or {}), "attachments": attachments}
         elif options is not None:
             data["options"] = list(options)
         if resolved is not None:

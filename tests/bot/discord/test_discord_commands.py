@@ -22,6 +22,7 @@ COMMANDS = {
     "stats",
     "timeline",
     "reindex",
+    "archive",
     "settings",
 }
 
@@ -53,7 +54,7 @@ async def test_every_command_is_synced_with_descriptions(running) -> None:
         options = command.get("options", [])
         for option in options + [o for sub in options for o in sub.get("options", [])]:
             assert option["description"] and option["description"] != "…", option
-    for admin in ("reindex", "settings"):
+    for admin in ("reindex", "archive", "settings"):
         assert int(commands[admin]["default_member_permissions"]) == MANAGE_GUILD
     ask_options = [o["name"] for o in commands["ask"]["options"]]
     assert ask_options == ["question", "kind", "site", "since", "until"]

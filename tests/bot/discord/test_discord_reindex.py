@@ -11,10 +11,9 @@ import shutil
 from pathlib import Path
 
 from conftest import SEED
-from discord_harness import MANAGE_GUILD, ask, running_bot
+from discord_harness import MANAGE_GUILD, ask, hold_reindex, running_bot
 from fake_discord import DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, FakeDiscord
 
-from bot.discord.client import ArchivistBot
 from index.embedder import Embedder
 
 PAGES = 8
@@ -64,7 +63,7 @@ async def test_reindex_reports_progress_and_refuses_a_second_run_while_asks_go_o
     folder = _archive_folder(tmp_path)
     async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
         bot.get_cog("Reindex").progress_interval = 0  # type: ignore[union-attr]
-        gate = _hold_reindex(bot)
+        gate = hold_reindex(bot)
 
         started = await _reindex(fake)
         assert started["flags"] & 64 and "Re-indexing `.`" in started["content"]
@@ -104,20 +103,6 @@ async def test_reindex_reports_progress_and_refuses_a_second_run_while_asks_go_o
         # Once the run is over a new one may start.
         again = await _reindex(fake, "generated")
         assert "Re-indexing `generated`" in again["content"]
-
-
-def _hold_reindex(bot: ArchivistBot) -> asyncio.Event:
-    """Keep the next re-index from starting its work until the returned event is set, so a
-    second /reindex certainly arrives during the first."""
-    gate = asyncio.Event()
-    run = bot.reindexer._run
-
-    async def held(*args: object) -> object:
-        await gate.wait()
-        return await run(*args)  # type: ignore[arg-type]
-
-    bot.reindexer._run = held  # type: ignore[method-assign]
-    return gate
 
 
 async def test_reindex_refuses_paths_outside_the_archive_folder(
