@@ -97,6 +97,11 @@ def abstention_off() -> Iterator[None]:
         _ABSTAIN.reset(token)
 
 
+def abstaining() -> bool:
+    """Whether unfiltered asks decline on the abstention model (not within ``abstention_off``)."""
+    return _ABSTAIN.get()
+
+
 def attribution(kind: str, author: str | None) -> str:
     """Who is speaking: "The article reported" / "Reader Random guy wrote"."""
     if kind == "comment":

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering.answer import Answer, compose
+from bot.answering.answer import ABSTAIN_BELOW, Answer, abstaining, compose
 from bot.answering.generator import Generator
 from bot.answering.question_dates import date_range, without_phrase
 from bot.answering.reader_names import (
@@ -214,7 +214,14 @@ class Engine:
                     passages,
                     require_evidence=require_evidence,
                 )
-                if answer.answered:
+                # The filtered bar tells whether anything of the period is about the question;
+                # where the asker set no filter, the answer must also convince the abstention
+                # model, as an unfiltered ask's does: a page that merely appeared that year must
+                # not answer for a fact of that year that a later page holds.
+                unconvincing = (
+                    reading.is_empty() and abstaining() and answer.confidence < ABSTAIN_BELOW
+                )
+                if answer.answered and not unconvincing:
                     break
             # The period may be the event's, not the coverage's ("who won in 2000?"); the
             # answer then says that it comes from the whole archive.

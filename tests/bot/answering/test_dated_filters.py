@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import settings_for
 
+from bot.answering.answer import Answer, abstention_off
 from bot.answering.engine import Engine
 from bot.terminal.cli import main
 from index.archive import Archive
@@ -120,3 +123,31 @@ async def test_a_period_nothing_was_published_in_falls_back(
     async with await Engine.open(settings_for(dated_dir), embedder=model) as engine:
         answer = await engine.ask("When did the harbour bridge reopen in 2012?")
     assert answer.answered and "reopened" in answer.quotes[0].text
+
+
+async def test_a_period_read_from_the_question_must_convince_the_abstention_model(
+    dated_dir: Path, model: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "in 2016" narrows the search to pages of 2016 while they hold anything on the question;
+    # with no filter set by the asker, an answer from them the abstention model does not
+    # believe sends the engine to the whole archive, as the answer then says. A filter the
+    # asker set, or the abstention switched off, keeps the period's answer.
+    import bot.answering.engine as engine_module
+
+    real_compose = engine_module.compose
+
+    def unconvinced_compose(*args: Any, **kwargs: Any) -> Answer:
+        return replace(real_compose(*args, **kwargs), confidence=0.01)
+
+    question = "What happened to the harbour bridge in 2016?"
+    async with await Engine.open(settings_for(dated_dir), embedder=model) as engine:
+        believed = await engine.ask(question)
+        monkeypatch.setattr(engine_module, "compose", unconvinced_compose)
+        doubted = await engine.ask(question)
+        chosen_site = await engine.ask(question, SearchFilters(site="Harbour Gazette"))
+        with abstention_off():
+            ungated = await engine.ask(question)
+    assert believed.answered and believed.unmatched_period is None
+    assert doubted.answered and doubted.unmatched_period == "in 2016"
+    assert chosen_site.answered and chosen_site.unmatched_period is None
+    assert ungated.answered and ungated.unmatched_period is None
