@@ -5,11 +5,12 @@ through ``Archive.search`` and the lookups. Blocking work (the model, chromadb) 
 threads so an event loop that awaits the archive keeps its beat.
 
 ``VectorPipeline`` (embedding beside ingest) lives in ``vector_pipeline`` and ``ArchiveStats`` in
-``models``; both are still imported from here. What remains is one class past 400 lines because
-its read-side caches (passage counts, term frequencies, date bounds, the projection, the vector
-table) serve both its writing and its searching halves and are dropped together by ``changed``;
-and the tuning constants below are read in this module, so patching them here (as tests do)
-takes effect.
+``models``; both are still imported from here, and rebuilding the vectors as a new generation
+lives in ``generations``. Why one module: what remains is one class past 400 lines because its
+read-side caches (passage counts, term frequencies, date bounds, the projection, the vector
+table, the live generation's collection) serve both its writing and its searching halves and
+are dropped together by ``changed``; and the tuning constants below are read in this module, so
+patching them here (as tests do) takes effect.
 """
 
 from __future__ import annotations
@@ -65,8 +66,13 @@ PROJECTION_SAMPLE_PASSAGES = 10_000
 
 
 def collection_name(archive_id: str, version: int) -> str:
-    """Each archive names its own collections, so several can share one chroma server."""
-    return f"archive_{archive_id}_v{version}"
+    """Each archive names its own collections, so several can share one chroma server; each
+    generation of its vectors (``index.generations``) has its own."""
+    return f"{collection_prefix(archive_id)}{version}"
+
+
+def collection_prefix(archive_id: str) -> str:
+    return f"archive_{archive_id}_v"
 
 
 class ModelMismatch(RuntimeError):
@@ -83,8 +89,10 @@ class Archive:
         device: str | None,
         embedder: Embedder | None,
         backend: Backend = "auto",
+        archive_id: str = "",
     ) -> None:
         self.store = store
+        self.archive_id = archive_id
         self.vectors = vectors
         self.index_version = index_version
         self.embed_model = embed_model
@@ -142,7 +150,10 @@ class Archive:
             await store.close()
             raise
         model_name = embedder.name if embedder else embed_model
-        return cls(store, vectors, version, model_name, device, embedder, backend)
+        await store.record_live_generation(
+            version, vectors.collection_name, await store.get_meta("embed_model")
+        )
+        return cls(store, vectors, version, model_name, device, embedder, backend, archive_id)
 
     async def writer(self) -> Archive:
         """The same archive through a SQLite connection of its own, for a long write (a
@@ -158,6 +169,7 @@ class Archive:
             self._device,
             self._embedder,
             self._backend,
+            self.archive_id,
         )
 
     async def close(self) -> None:
@@ -171,12 +183,19 @@ class Archive:
 
     # --- embedding -----------------------------------------------------------------------------
 
-    async def embedder(self) -> Embedder:
-        """The configured model, loaded once (in a worker thread: it takes seconds)."""
+    async def configured_embedder(self) -> Embedder:
+        """The configured model, loaded once (in a worker thread: it takes seconds), whatever
+        model the live generation's vectors were made with: what a rebuild embeds with."""
         if self._embedder is None:
             self._embedder = await asyncio.to_thread(
                 load_embedder, self.embed_model, self._device, self._backend
             )
+        return self._embedder
+
+    async def embedder(self) -> Embedder:
+        """The configured model, once it is known to be the one the live generation's vectors
+        were made with (``ModelMismatch`` otherwise)."""
+        self._embedder = await self.configured_embedder()
         if not self._model_checked:
             recorded = await self.store.get_meta("embed_model")
             if recorded is None:
@@ -365,6 +384,32 @@ class Archive:
         if version != self._data_version:
             self._data_version = version
             self.changed()
+            await self.follow_live_generation()
+
+    async def follow_live_generation(self) -> bool:
+        """Open the live generation's collection when a rebuild (here or in another process)
+        switched to another since this archive looked: True when it did."""
+        live = int(await self.store.get_meta("index_version") or 1)
+        if live == self.index_version:
+            return False
+        name = collection_name(self.archive_id, live)
+        self.vectors = await asyncio.to_thread(self.vectors.sibling, name)
+        self.index_version = live
+        self._model_checked = False  # the new generation may be another model's
+        self.changed()
+        return True
+
+    async def nearest(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """chromadb's nearest passages in the live generation. A query that fails because a
+        rebuild dropped the collection it was reading (the switch committed meanwhile) is asked
+        again of the new live one, so an ask never fails across a switch."""
+        vectors = self.vectors
+        try:
+            return await asyncio.to_thread(vectors.query, vector, limit)
+        except Exception:
+            if not await self.follow_live_generation():
+                raise
+        return await asyncio.to_thread(self.vectors.query, vector, limit)
 
     async def _passages_total(self) -> int:
         # IDF and the common-term cut-off need a magnitude, not an exact count.
@@ -378,7 +423,7 @@ class Archive:
         """Nearest passages with cosine similarity, best first, honouring ``filters`` without
         chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``)."""
         if filters.is_empty():
-            return await asyncio.to_thread(self.vectors.query, vector, limit)
+            return await self.nearest(vector, limit)
         admitted = await self._admitted_count(filters)
         if admitted == 0:
             return []
@@ -396,7 +441,7 @@ class Archive:
             return [(ids[i], float(scores[i])) for i in top]
         total = max(await self._passages_total(), admitted)
         fetch = min(OVERFETCH_MAX, math.ceil(limit * total / admitted * 1.5))
-        found = await asyncio.to_thread(self.vectors.query, vector, fetch)
+        found = await self.nearest(vector, fetch)
         table = await self._projected_table() if await self.projection() is not None else None
         if table is not None:
             keep = table.admitted([pid for pid, _ in found], await self._filter_seqs(filters))
@@ -491,6 +536,7 @@ class Archive:
         return ArchiveStats(
             vectors=vectors,
             index_version=self.index_version,
+            collection=self.vectors.collection_name,
             last_ingest=await self.store.last_ingest(),
             **counts,
         )

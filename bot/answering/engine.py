@@ -31,6 +31,7 @@ from index.archive import Archive
 from index.embedder import Embedder
 from index.models import Hit, PassageKind, SearchFilters
 from index.text import Span, content_words, fold, sentence_spans, words
+from ingest.rebuild import discard_partial_generations
 
 # How many passages are searched for quotable sentences.
 PASSAGES_FOR_QUOTES = 8
@@ -73,6 +74,9 @@ class Engine:
             chroma_url=settings.chroma_url,
             embedder=embedder,
         )
+        # A rebuild killed or failed before its switch left a partial generation: removed here,
+        # unless a rebuild holds the archive now (another process may still be building it).
+        await discard_partial_generations(archive)
         return cls(archive, Generator.from_settings(settings), reranker)
 
     async def close(self) -> None:
