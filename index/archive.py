@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -43,6 +44,8 @@ from index.vector_pipeline import SyncTimings as SyncTimings
 from index.vector_pipeline import VectorPipeline as VectorPipeline
 from index.vector_pipeline import embed_passages
 from index.vectors import VectorIndex
+
+T = TypeVar("T")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # How many candidates each retriever contributes before fusion.
@@ -79,6 +82,15 @@ class ModelMismatch(RuntimeError):
     """The archive's vectors were made by another model than the one configured."""
 
 
+def model_mismatch_text(recorded: str, configured: str) -> str:
+    return (
+        f"this archive's vectors were made with {recorded!r} but EMBED_MODEL is "
+        f"{configured!r}; run `archivist reindex --rebuild` (or /reindex rebuild:true) to embed"
+        " it again with the new model, or set EMBED_MODEL back (keyword search answers"
+        " meanwhile)"
+    )
+
+
 class Archive:
     def __init__(
         self,
@@ -100,6 +112,9 @@ class Archive:
         self._backend = backend
         self._embedder = embedder
         self._model_checked = False
+        # The model the live generation's vectors were made with (meta ``embed_model``; None
+        # before any were made): while it is not the configured one, search is keyword-only.
+        self.vectors_model: str | None = None
         # Read-side caches, forgotten by ``changed`` (writes through this archive) and when
         # SQLite's data_version says another connection or process committed (``refresh``).
         self._total: int | None = None
@@ -153,7 +168,9 @@ class Archive:
         await store.record_live_generation(
             version, vectors.collection_name, await store.get_meta("embed_model")
         )
-        return cls(store, vectors, version, model_name, device, embedder, backend, archive_id)
+        archive = cls(store, vectors, version, model_name, device, embedder, backend, archive_id)
+        archive.vectors_model = await store.get_meta("embed_model")
+        return archive
 
     async def writer(self) -> Archive:
         """The same archive through a SQLite connection of its own, for a long write (a
@@ -161,7 +178,7 @@ class Archive:
         none of their statements is interleaved with the writer's FTS changes on one connection
         (which SQLite aborts). Close it when done, then call ``changed`` here."""
         store = await Store.open(self.store.path)
-        return Archive(
+        writer = Archive(
             store,
             self.vectors,
             self.index_version,
@@ -171,6 +188,8 @@ class Archive:
             self._backend,
             self.archive_id,
         )
+        writer.vectors_model = self.vectors_model
+        return writer
 
     async def close(self) -> None:
         await self.store.close()
@@ -201,15 +220,23 @@ class Archive:
             if recorded is None:
                 await self.store.set_meta("embed_model", self._embedder.name)
             elif recorded != self._embedder.name:
-                raise ModelMismatch(
-                    f"this archive's vectors were made with {recorded!r} but EMBED_MODEL is "
-                    f"{self._embedder.name!r}; set EMBED_MODEL back or re-index the archive"
-                )
+                raise ModelMismatch(model_mismatch_text(recorded, self._embedder.name))
             self._model_checked = True
         return self._embedder
 
+    def model_mismatch(self) -> str | None:
+        """Why the live generation's vectors cannot be searched (made by another model than
+        the configured one), or None. Meanwhile search and quoting use no stored vector, only
+        keyword search and the configured model, so vectors of two models never meet."""
+        configured = self._embedder.name if self._embedder is not None else self.embed_model
+        if self.vectors_model is None or self.vectors_model == configured:
+            return None
+        return model_mismatch_text(self.vectors_model, configured)
+
     async def embed(self, texts: list[str]) -> np.ndarray:
-        embedder = await self.embedder()
+        """Vectors of ``texts`` by the configured model (a question, a passage compared now);
+        never stored, so allowed while the live generation is another model's."""
+        embedder = await self.configured_embedder()
         return await asyncio.to_thread(embedder.embed, texts)
 
     # --- writing -------------------------------------------------------------------------------
@@ -327,6 +354,8 @@ class Archive:
         self, passage_ids: list[str]
     ) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         """Sentence spans and vectors (float32) stored at sync, for the passages that have them."""
+        if self.model_mismatch():
+            return {}
         stored = await self.store.sentence_vectors(passage_ids)
         projection = await self.projection()
         return {
@@ -395,21 +424,29 @@ class Archive:
         name = collection_name(self.archive_id, live)
         self.vectors = await asyncio.to_thread(self.vectors.sibling, name)
         self.index_version = live
+        self.vectors_model = await self.store.get_meta("embed_model")
         self._model_checked = False  # the new generation may be another model's
         self.changed()
         return True
 
-    async def nearest(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
-        """chromadb's nearest passages in the live generation. A query that fails because a
-        rebuild dropped the collection it was reading (the switch committed meanwhile) is asked
-        again of the new live one, so an ask never fails across a switch."""
-        vectors = self.vectors
+    async def on_live_vectors(self, call: Callable[[VectorIndex], T]) -> T:
+        """``call`` on the live generation's collection, in a worker thread. A call that fails
+        because a rebuild dropped the collection it was reading (the switch committed
+        meanwhile) is made again on the new live one, so no ask fails across a switch."""
         try:
-            return await asyncio.to_thread(vectors.query, vector, limit)
+            return await asyncio.to_thread(call, self.vectors)
         except Exception:
             if not await self.follow_live_generation():
                 raise
-        return await asyncio.to_thread(self.vectors.query, vector, limit)
+        return await asyncio.to_thread(call, self.vectors)
+
+    async def nearest(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """chromadb's nearest passages in the live generation."""
+        return await self.on_live_vectors(lambda vectors: vectors.query(vector, limit))
+
+    async def vector_count(self) -> int:
+        """How many vectors the live generation's collection holds."""
+        return await self.on_live_vectors(VectorIndex.count)
 
     async def _passages_total(self) -> int:
         # IDF and the common-term cut-off need a magnitude, not an exact count.
@@ -421,7 +458,10 @@ class Archive:
         self, vector: np.ndarray, filters: SearchFilters, limit: int
     ) -> list[tuple[str, float]]:
         """Nearest passages with cosine similarity, best first, honouring ``filters`` without
-        chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``)."""
+        chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``). None while the live
+        generation is another model's (``model_mismatch``)."""
+        if self.model_mismatch():
+            return []
         if filters.is_empty():
             return await self.nearest(vector, limit)
         admitted = await self._admitted_count(filters)
@@ -532,7 +572,7 @@ class Archive:
 
     async def stats(self) -> ArchiveStats:
         counts = await self.store.counts()
-        vectors = await asyncio.to_thread(self.vectors.count)
+        vectors = await self.vector_count()
         return ArchiveStats(
             vectors=vectors,
             index_version=self.index_version,

@@ -79,6 +79,7 @@ async def rebuild_generation(
     old = await store.switch_generation(number, embedder.name, projection)
     old_vectors = archive.vectors
     archive.vectors, archive.index_version = new_vectors, number
+    archive.vectors_model = embedder.name
     archive.changed()
     if old_vectors.collection_name != name:
         await asyncio.to_thread(old_vectors.drop_collection, old_vectors.collection_name)

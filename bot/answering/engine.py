@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import math
 import re
@@ -97,7 +96,11 @@ class Engine:
         # The two counts alone: ``Archive.stats`` would also sum every passage by kind, and this
         # runs on every ask while vectors are missing.
         passages = await self.archive.store.passage_count()
-        vectors = await asyncio.to_thread(self.archive.vectors.count)
+        if self.archive.model_mismatch():
+            # Another model's vectors count as none: asks compare with the configured model.
+            self._vectors_missing = passages > 0
+            return passages, passages
+        vectors = await self.archive.vector_count()
         missing = max(passages - vectors, 0)
         self._vectors_missing = missing > 0
         return missing, passages
@@ -194,7 +197,7 @@ class Engine:
         )
         named = date_range(question) if not (given.since or given.until) else None
         search_text = (without_phrase(question, named) or question) if named else question
-        if self._vectors_missing is not False:
+        if self._vectors_missing is not False or self.archive.model_mismatch():
             await self.vector_gap()
         question_vector = (await self.archive.embed([question]))[0]
         idf = await self.question_idf(question)

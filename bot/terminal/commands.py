@@ -95,7 +95,12 @@ def require_archive(settings: Settings) -> None:
 
 async def warn_missing_vectors(engine: Engine) -> None:
     """Say once when passages have no vector (DATA_DIR/chroma deleted, an ingest cut short):
-    answers then rest on keyword search, and the next ingest repairs them."""
+    answers then rest on keyword search, and the next ingest repairs them. Or when the
+    vectors were made by another model than EMBED_MODEL: a rebuild is needed."""
+    mismatch = engine.archive.model_mismatch()
+    if mismatch:
+        print(f"archivist: warning: {mismatch}", file=sys.stderr)
+        return
     missing, total = await engine.vector_gap()
     if missing:
         print(
