@@ -45,6 +45,12 @@ class RebuildReport:
     def as_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__}
 
+    def summary(self) -> str:
+        return (
+            f"generation {self.old_generation} → {self.new_generation} ({self.passages}"
+            f" passages embedded with {self.embed_model}, collection {self.collection})"
+        )
+
 
 async def rebuild_generation(
     archive: Archive,

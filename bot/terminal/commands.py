@@ -193,11 +193,7 @@ async def run_ingest(
 
 
 def rebuild_text(rebuilt: RebuildReport) -> str:
-    return (
-        f"rebuilt the vectors: generation {rebuilt.old_generation} → {rebuilt.new_generation}"
-        f" ({rebuilt.passages} passages embedded with {rebuilt.embed_model}, collection"
-        f" {rebuilt.collection})"
-    )
+    return f"rebuilt the vectors: {rebuilt.summary()}"
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
