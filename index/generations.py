@@ -62,11 +62,17 @@ async def rebuild_generation(
     ``archive`` should be a ``writer`` (a connection of its own) when readers share the
     archive. ``on_progress(done, total)`` hears of each batch."""
     store = archive.store
+    # Another process may have switched since this archive looked: the old generation dropped
+    # at the end must be the one live now.
+    await archive.follow_live_generation()
     embedder = await archive.configured_embedder()
     number = await store.next_generation_number()
     name = collection_name(archive.archive_id, number)
     # Recorded before the collection exists, so a kill at any later point is found at start.
     await store.begin_generation(number, name, embedder.name)
+    # A number is used again after a partial generation was removed: start from nothing even
+    # if that removal did not get to its collection.
+    await asyncio.to_thread(archive.vectors.drop_collection, name)
     new_vectors = await asyncio.to_thread(archive.vectors.sibling, name)
     total = await store.passage_count()
     done = 0
@@ -117,10 +123,13 @@ async def discard_partial_generations(archive: Archive) -> list[str]:
     archive other than the live one (a rebuild killed after its switch, before it dropped the
     old). Only while no rebuild runs (the caller holds the ingest lock). Returns the
     collections dropped."""
+    # The live generation is SQLite's word, not this object's: another process may have
+    # switched since it looked, and the collection it switched to must stay.
+    await archive.follow_live_generation()
     abandoned = set(await archive.store.abandon_generations(keep=0))
     prefix = collection_prefix(archive.archive_id)
     names = await asyncio.to_thread(archive.vectors.collection_names)
-    live = archive.vectors.collection_name
+    live = collection_name(archive.archive_id, archive.index_version)
     stale = sorted(
         {n for n in names if n.startswith(prefix) and n != live} | (abandoned & set(names))
     )

@@ -209,3 +209,21 @@ async def test_killed_rebuilds_leave_the_old_generation_serving(tmp_path: Path) 
     # Generations only move forward, and each kill left one serving.
     assert served == sorted(served)
     assert cut_short >= 5, "most kills landed inside the rebuild"
+
+
+async def test_an_archive_opened_before_a_switch_elsewhere_keeps_the_new_generation(
+    tmp_path: Path,
+) -> None:
+    """A bot opened on generation 1 while another process rebuilt to 2: its next ingest removes
+    partial generations by SQLite's pointer, not by the collection it had open."""
+    data_dir = tmp_path / "archive"
+    corpus = make_corpus(tmp_path / "corpus", pages=8)
+    await build_archive(data_dir, corpus)
+    async with await Archive.open(data_dir, embedder=HashEmbedder()) as stale:
+        async with await Archive.open(data_dir, embedder=HashEmbedder()) as other:
+            report = await rebuild(other)
+        assert stale.index_version == 1
+        await ingest_paths(stale, [corpus])
+        assert stale.index_version == 2
+        assert archive_collections(stale) == {report.collection}
+        assert stale.vectors.ids() == set(await stale.store.passage_states())
