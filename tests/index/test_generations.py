@@ -15,11 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, settings_for
 
 from bot.answering.engine import Engine
 from index.archive import Archive
 from index.embedder import HashEmbedder
+from index.models import SearchFilters
 from ingest.pipeline import ingest_paths
 from ingest.rebuild import rebuild
 
@@ -227,3 +229,25 @@ async def test_an_archive_opened_before_a_switch_elsewhere_keeps_the_new_generat
         assert stale.index_version == 2
         assert archive_collections(stale) == {report.collection}
         assert stale.vectors.ids() == set(await stale.store.passage_states())
+
+
+async def test_a_rebuild_fits_the_new_generations_own_projection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generation as large as an archive that projects is switched to with a projection
+    fitted on its own sentence vectors, and searched through it."""
+    import index.generations
+
+    data_dir = tmp_path / "archive"
+    corpus = make_corpus(tmp_path / "corpus")
+    async with await Archive.open(data_dir, embedder=HashEmbedder(384)) as archive:
+        await ingest_paths(archive, [corpus])
+        assert await archive.store.get_meta("vector_projection") is None
+        monkeypatch.setattr(index.generations, "PROJECTION_MIN_PASSAGES", 10)
+        await rebuild(archive)
+        assert await archive.store.get_meta("vector_projection") is not None
+        hits = await archive.search("council harbour wall", SearchFilters(kind="article"))
+        assert hits and hits[0].dense_rank is not None
+        stored = await archive.sentence_vectors([hits[0].passage.passage_id])
+        spans, vectors = stored[hits[0].passage.passage_id]
+        assert vectors.shape == (len(spans), 384)
