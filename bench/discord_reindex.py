@@ -1,7 +1,9 @@
 """``/reindex`` under load: the bot re-indexes an archive folder from Discord while a client
 keeps asking, through the fake Discord. Prints the asks that failed (goal 0), the progress
 edits seen, the final report (checked against the archive's counts) and whether a second
-``/reindex`` during the first was refused.
+``/reindex`` during the first was refused. Then ``/reindex rebuild:true`` under the same load:
+the vectors are rebuilt as a new generation, the report must say generation N → N+1, and no
+ask may fail across the switch.
 
     make bench-discord-reindex ARCHIVE=path/to/folder     # default: samples/
 
@@ -28,9 +30,9 @@ QUESTION = "When did fighting in Aleppo break out?"
 ADMIN = discord.Permissions(manage_guild=True).value
 
 
-async def _reindex(fake: FakeDiscord) -> str:
+async def _reindex(fake: FakeDiscord, options: dict[str, object] | None = None) -> str:
     interaction = await fake.send_interaction(
-        "reindex", guild_id=DEFAULT_GUILD_ID, permissions=ADMIN
+        "reindex", options, guild_id=DEFAULT_GUILD_ID, permissions=ADMIN
     )
     return (await interaction.wait_for_callback(timeout=30)).json["data"]["content"]
 
@@ -98,7 +100,41 @@ async def drive(fake: FakeDiscord, bot: BotThread) -> int:
     refused = second.startswith("A re-index is already running")
     ok = failed == 0 and len(edits) > 1 and consistent and refused and "finished" in report
     print("result:              " + ("PASS" if ok else "FAIL"))
-    return 0 if ok else 1
+    rebuilt = await drive_rebuild(fake, bot)
+    return 0 if ok and rebuilt else 1
+
+
+async def drive_rebuild(fake: FakeDiscord, bot: BotThread) -> bool:
+    """``/reindex rebuild:true`` while asks go on: generation N → N+1, no failed ask."""
+    before = await asyncio.wrap_future(
+        asyncio.run_coroutine_threadsafe(bot.engine.stats(), bot.loop)
+    )
+    started = await _reindex(fake, {"rebuild": True})
+    print(f"/reindex rebuild:    {started}")
+    done = asyncio.Event()
+    results: list[bool] = []
+    asker = asyncio.create_task(keep_asking(fake, done, results))
+    final = await fake.wait_for_request(
+        "PATCH",
+        rf"/channels/{DEFAULT_CHANNEL_ID}/messages/\d+",
+        where=lambda r: "Vectors rebuilt" in r.json["content"] or "failed" in r.json["content"],
+        timeout=3600,
+    )
+    done.set()
+    await asker
+    report = final.json["content"]
+    print("rebuild report:\n  " + report.replace("\n", "\n  "))
+    after = await asyncio.wrap_future(
+        asyncio.run_coroutine_threadsafe(bot.engine.stats(), bot.loop)
+    )
+    old, new = before["index_version"], after["index_version"]
+    said = f"generation {old} → {new}" in report
+    failed = results.count(False)
+    print(f"generation:          {old} → {new} ({after['collection']}), in the report: {said}")
+    print(f"asks during rebuild: {len(results)}, failed: {failed}")
+    ok = said and new == old + 1 and failed == 0 and after["vectors"] == after["passages"]
+    print("rebuild result:      " + ("PASS" if ok else "FAIL"))
+    return ok
 
 
 def main() -> int:

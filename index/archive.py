@@ -5,11 +5,12 @@ through ``Archive.search`` and the lookups. Blocking work (the model, chromadb) 
 threads so an event loop that awaits the archive keeps its beat.
 
 ``VectorPipeline`` (embedding beside ingest) lives in ``vector_pipeline`` and ``ArchiveStats`` in
-``models``; both are still imported from here. What remains is one class past 400 lines because
-its read-side caches (passage counts, term frequencies, date bounds, the projection, the vector
-table) serve both its writing and its searching halves and are dropped together by ``changed``;
-and the tuning constants below are read in this module, so patching them here (as tests do)
-takes effect.
+``models``; both are still imported from here, and rebuilding the vectors as a new generation
+lives in ``generations``. Why one module: what remains is one class past 400 lines because its
+read-side caches (passage counts, term frequencies, date bounds, the projection, the vector
+table, the live generation's collection) serve both its writing and its searching halves and
+are dropped together by ``changed``; and the tuning constants below are read in this module, so
+patching them here (as tests do) takes effect.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -43,6 +45,8 @@ from index.vector_pipeline import VectorPipeline as VectorPipeline
 from index.vector_pipeline import embed_passages
 from index.vectors import VectorIndex
 
+T = TypeVar("T")
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 50
@@ -65,12 +69,26 @@ PROJECTION_SAMPLE_PASSAGES = 10_000
 
 
 def collection_name(archive_id: str, version: int) -> str:
-    """Each archive names its own collections, so several can share one chroma server."""
-    return f"archive_{archive_id}_v{version}"
+    """Each archive names its own collections, so several can share one chroma server; each
+    generation of its vectors (``index.generations``) has its own."""
+    return f"{collection_prefix(archive_id)}{version}"
+
+
+def collection_prefix(archive_id: str) -> str:
+    return f"archive_{archive_id}_v"
 
 
 class ModelMismatch(RuntimeError):
     """The archive's vectors were made by another model than the one configured."""
+
+
+def model_mismatch_text(recorded: str, configured: str) -> str:
+    return (
+        f"this archive's vectors were made with {recorded!r} but EMBED_MODEL is "
+        f"{configured!r}; run `archivist reindex --rebuild` (or /reindex rebuild:true) to embed"
+        " it again with the new model, or set EMBED_MODEL back (keyword search answers"
+        " meanwhile)"
+    )
 
 
 class Archive:
@@ -83,8 +101,10 @@ class Archive:
         device: str | None,
         embedder: Embedder | None,
         backend: Backend = "auto",
+        archive_id: str = "",
     ) -> None:
         self.store = store
+        self.archive_id = archive_id
         self.vectors = vectors
         self.index_version = index_version
         self.embed_model = embed_model
@@ -92,6 +112,9 @@ class Archive:
         self._backend = backend
         self._embedder = embedder
         self._model_checked = False
+        # The model the live generation's vectors were made with (meta ``embed_model``; None
+        # before any were made): while it is not the configured one, search is keyword-only.
+        self.vectors_model: str | None = None
         # Read-side caches, forgotten by ``changed`` (writes through this archive) and when
         # SQLite's data_version says another connection or process committed (``refresh``).
         self._total: int | None = None
@@ -142,7 +165,12 @@ class Archive:
             await store.close()
             raise
         model_name = embedder.name if embedder else embed_model
-        return cls(store, vectors, version, model_name, device, embedder, backend)
+        await store.record_live_generation(
+            version, vectors.collection_name, await store.get_meta("embed_model")
+        )
+        archive = cls(store, vectors, version, model_name, device, embedder, backend, archive_id)
+        archive.vectors_model = await store.get_meta("embed_model")
+        return archive
 
     async def writer(self) -> Archive:
         """The same archive through a SQLite connection of its own, for a long write (a
@@ -150,7 +178,7 @@ class Archive:
         none of their statements is interleaved with the writer's FTS changes on one connection
         (which SQLite aborts). Close it when done, then call ``changed`` here."""
         store = await Store.open(self.store.path)
-        return Archive(
+        writer = Archive(
             store,
             self.vectors,
             self.index_version,
@@ -158,7 +186,10 @@ class Archive:
             self._device,
             self._embedder,
             self._backend,
+            self.archive_id,
         )
+        writer.vectors_model = self.vectors_model
+        return writer
 
     async def close(self) -> None:
         await self.store.close()
@@ -171,26 +202,41 @@ class Archive:
 
     # --- embedding -----------------------------------------------------------------------------
 
-    async def embedder(self) -> Embedder:
-        """The configured model, loaded once (in a worker thread: it takes seconds)."""
+    async def configured_embedder(self) -> Embedder:
+        """The configured model, loaded once (in a worker thread: it takes seconds), whatever
+        model the live generation's vectors were made with: what a rebuild embeds with."""
         if self._embedder is None:
             self._embedder = await asyncio.to_thread(
                 load_embedder, self.embed_model, self._device, self._backend
             )
+        return self._embedder
+
+    async def embedder(self) -> Embedder:
+        """The configured model, once it is known to be the one the live generation's vectors
+        were made with (``ModelMismatch`` otherwise)."""
+        self._embedder = await self.configured_embedder()
         if not self._model_checked:
             recorded = await self.store.get_meta("embed_model")
             if recorded is None:
                 await self.store.set_meta("embed_model", self._embedder.name)
             elif recorded != self._embedder.name:
-                raise ModelMismatch(
-                    f"this archive's vectors were made with {recorded!r} but EMBED_MODEL is "
-                    f"{self._embedder.name!r}; set EMBED_MODEL back or re-index the archive"
-                )
+                raise ModelMismatch(model_mismatch_text(recorded, self._embedder.name))
             self._model_checked = True
         return self._embedder
 
+    def model_mismatch(self) -> str | None:
+        """Why the live generation's vectors cannot be searched (made by another model than
+        the configured one), or None. Meanwhile search and quoting use no stored vector, only
+        keyword search and the configured model, so vectors of two models never meet."""
+        configured = self._embedder.name if self._embedder is not None else self.embed_model
+        if self.vectors_model is None or self.vectors_model == configured:
+            return None
+        return model_mismatch_text(self.vectors_model, configured)
+
     async def embed(self, texts: list[str]) -> np.ndarray:
-        embedder = await self.embedder()
+        """Vectors of ``texts`` by the configured model (a question, a passage compared now);
+        never stored, so allowed while the live generation is another model's."""
+        embedder = await self.configured_embedder()
         return await asyncio.to_thread(embedder.embed, texts)
 
     # --- writing -------------------------------------------------------------------------------
@@ -308,6 +354,8 @@ class Archive:
         self, passage_ids: list[str]
     ) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         """Sentence spans and vectors (float32) stored at sync, for the passages that have them."""
+        if self.model_mismatch():
+            return {}
         stored = await self.store.sentence_vectors(passage_ids)
         projection = await self.projection()
         return {
@@ -365,6 +413,40 @@ class Archive:
         if version != self._data_version:
             self._data_version = version
             self.changed()
+            await self.follow_live_generation()
+
+    async def follow_live_generation(self) -> bool:
+        """Open the live generation's collection when a rebuild (here or in another process)
+        switched to another since this archive looked: True when it did."""
+        live = int(await self.store.get_meta("index_version") or 1)
+        if live == self.index_version:
+            return False
+        name = collection_name(self.archive_id, live)
+        self.vectors = await asyncio.to_thread(self.vectors.sibling, name)
+        self.index_version = live
+        self.vectors_model = await self.store.get_meta("embed_model")
+        self._model_checked = False  # the new generation may be another model's
+        self.changed()
+        return True
+
+    async def on_live_vectors(self, call: Callable[[VectorIndex], T]) -> T:
+        """``call`` on the live generation's collection, in a worker thread. A call that fails
+        because a rebuild dropped the collection it was reading (the switch committed
+        meanwhile) is made again on the new live one, so no ask fails across a switch."""
+        try:
+            return await asyncio.to_thread(call, self.vectors)
+        except Exception:
+            if not await self.follow_live_generation():
+                raise
+        return await asyncio.to_thread(call, self.vectors)
+
+    async def nearest(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """chromadb's nearest passages in the live generation."""
+        return await self.on_live_vectors(lambda vectors: vectors.query(vector, limit))
+
+    async def vector_count(self) -> int:
+        """How many vectors the live generation's collection holds."""
+        return await self.on_live_vectors(VectorIndex.count)
 
     async def _passages_total(self) -> int:
         # IDF and the common-term cut-off need a magnitude, not an exact count.
@@ -376,9 +458,12 @@ class Archive:
         self, vector: np.ndarray, filters: SearchFilters, limit: int
     ) -> list[tuple[str, float]]:
         """Nearest passages with cosine similarity, best first, honouring ``filters`` without
-        chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``)."""
+        chromadb's scanning ``where`` (see ``EXACT_SEARCH_MAX``). None while the live
+        generation is another model's (``model_mismatch``)."""
+        if self.model_mismatch():
+            return []
         if filters.is_empty():
-            return await asyncio.to_thread(self.vectors.query, vector, limit)
+            return await self.nearest(vector, limit)
         admitted = await self._admitted_count(filters)
         if admitted == 0:
             return []
@@ -396,7 +481,7 @@ class Archive:
             return [(ids[i], float(scores[i])) for i in top]
         total = max(await self._passages_total(), admitted)
         fetch = min(OVERFETCH_MAX, math.ceil(limit * total / admitted * 1.5))
-        found = await asyncio.to_thread(self.vectors.query, vector, fetch)
+        found = await self.nearest(vector, fetch)
         table = await self._projected_table() if await self.projection() is not None else None
         if table is not None:
             keep = table.admitted([pid for pid, _ in found], await self._filter_seqs(filters))
@@ -487,10 +572,11 @@ class Archive:
 
     async def stats(self) -> ArchiveStats:
         counts = await self.store.counts()
-        vectors = await asyncio.to_thread(self.vectors.count)
+        vectors = await self.vector_count()
         return ArchiveStats(
             vectors=vectors,
             index_version=self.index_version,
+            collection=self.vectors.collection_name,
             last_ingest=await self.store.last_ingest(),
             **counts,
         )

@@ -123,6 +123,8 @@ class ArchiveStats:
     vectors: int
     index_version: int
     last_ingest: str | None
+    #: The live generation's chromadb collection (``index_version`` is its number).
+    collection: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}

@@ -263,6 +263,21 @@ MIGRATIONS: list[str] = [
         listing     TEXT NOT NULL
     );
     """,
+    # Generations of the derived vectors: a rebuild writes a complete new one (a chromadb
+    # collection, and the passage and sentence vector copies in ``*_next`` tables) beside the
+    # live one, then switches meta ``index_version`` to it in one transaction. A row per
+    # generation records its collection, its model and where it stands, so a start can tell a
+    # half-built one (``building``) from the live one and remove it.
+    """
+    CREATE TABLE generations (
+        number      INTEGER PRIMARY KEY,
+        collection  TEXT NOT NULL UNIQUE,
+        embed_model TEXT,
+        state       TEXT NOT NULL CHECK (state IN ('building', 'live', 'retired')),
+        started_at  TEXT NOT NULL,
+        switched_at TEXT
+    );
+    """,
 ]
 
 

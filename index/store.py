@@ -9,6 +9,8 @@
 - ``stored_vectors``: what chromadb still needs, and the vector copies kept in SQLite
   (``VectorCopies``)
 - ``sources``: files, aliases and duplicates for incremental ingest (``SourceRecords``)
+- ``generation_records``: generations of the vectors, built beside the live one and
+  switched to in one transaction (``GenerationRecords``)
 - ``meta``: metadata, ingest runs and change counters (``Metadata``)
 
 The names other packages import from here stay importable from here.
@@ -23,6 +25,7 @@ import aiosqlite
 
 from index.documents import DocumentWrites, SaveOutcome, SaveResult
 from index.filters import FilteredQueries, nocase
+from index.generation_records import GenerationRecords
 from index.lexical import LexicalSearch, facet_query, fts_query, period_tokens
 from index.meta import Metadata
 from index.passages import PassageReads
@@ -57,6 +60,7 @@ class Store(
     FilteredQueries,
     VectorCopies,
     SourceRecords,
+    GenerationRecords,
     Metadata,
 ):
     """Async access to ``archive.db``. One connection; aiosqlite runs it on its own thread."""

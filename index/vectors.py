@@ -52,6 +52,29 @@ class VectorIndex:
         )
         self._max_batch = int(self._client.get_max_batch_size())
 
+    def sibling(self, collection: str) -> VectorIndex:
+        """Another collection on the same client (a generation being built beside this one)."""
+        other = object.__new__(VectorIndex)
+        other._client = self._client
+        other.collection_name = collection
+        other._collection = self._client.get_or_create_collection(
+            collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        other._max_batch = self._max_batch
+        return other
+
+    def collection_names(self) -> list[str]:
+        """Every collection on the client (this archive's and, on a server, others')."""
+        return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+
+    def drop_collection(self, collection: str) -> None:
+        """Delete a whole collection; one already gone is no error."""
+        try:
+            self._client.delete_collection(collection)
+        except Exception as error:  # chromadb raises several types for a missing collection
+            if collection in self.collection_names():
+                raise error
+
     def count(self) -> int:
         return int(self._collection.count())
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 WAITING = "another ingest is running on this archive; waiting"
@@ -53,3 +53,15 @@ async def ingest_lock(
         yield
     finally:
         os.close(descriptor)  # releases the lock
+
+
+@contextlib.contextmanager
+def ingest_lock_if_free(database: Path) -> Iterator[bool]:
+    """Hold the archive's ingest lock for the block when no run holds it: yields whether it
+    does. For work that must not run beside an ingest or a rebuild, and may wait for the next
+    start instead (removing a half-built generation)."""
+    descriptor = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        yield _try_lock(descriptor)
+    finally:
+        os.close(descriptor)

@@ -45,6 +45,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from index.archive import Archive
+from index.generations import discard_partial_generations
 from ingest.chunking import ChunkSizes
 from ingest.discovery import discover, file_digest, real_path, unsupported_reason
 from ingest.lock import WAITING, ingest_lock
@@ -112,6 +113,8 @@ async def _ingest(
     run.within = within
     report = run.report
     run_id = await archive.store.start_run()
+    # Under the lock no rebuild runs: what a killed one left can go before vectors are synced.
+    await discard_partial_generations(archive)
     deleted, queued = await archive.reconcile_vectors()
     report.vectors_repaired = deleted + queued
     await run.load_spellings()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import math
 import re
@@ -31,6 +30,7 @@ from index.archive import Archive
 from index.embedder import Embedder
 from index.models import Hit, PassageKind, SearchFilters
 from index.text import Span, content_words, fold, sentence_spans, words
+from ingest.rebuild import discard_partial_generations
 
 # How many passages are searched for quotable sentences.
 PASSAGES_FOR_QUOTES = 8
@@ -73,6 +73,9 @@ class Engine:
             chroma_url=settings.chroma_url,
             embedder=embedder,
         )
+        # A rebuild killed or failed before its switch left a partial generation: removed here,
+        # unless a rebuild holds the archive now (another process may still be building it).
+        await discard_partial_generations(archive)
         return cls(archive, Generator.from_settings(settings), reranker)
 
     async def close(self) -> None:
@@ -93,7 +96,11 @@ class Engine:
         # The two counts alone: ``Archive.stats`` would also sum every passage by kind, and this
         # runs on every ask while vectors are missing.
         passages = await self.archive.store.passage_count()
-        vectors = await asyncio.to_thread(self.archive.vectors.count)
+        if self.archive.model_mismatch():
+            # Another model's vectors count as none: asks compare with the configured model.
+            self._vectors_missing = passages > 0
+            return passages, passages
+        vectors = await self.archive.vector_count()
         missing = max(passages - vectors, 0)
         self._vectors_missing = missing > 0
         return missing, passages
@@ -190,7 +197,7 @@ class Engine:
         )
         named = date_range(question) if not (given.since or given.until) else None
         search_text = (without_phrase(question, named) or question) if named else question
-        if self._vectors_missing is not False:
+        if self._vectors_missing is not False or self.archive.model_mismatch():
             await self.vector_gap()
         question_vector = (await self.archive.embed([question]))[0]
         idf = await self.question_idf(question)

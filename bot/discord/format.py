@@ -481,11 +481,14 @@ def progress_text(where: str, progress: Progress) -> str:
     )
 
 
-def reindex_report_text(where: str, report: IngestReport, stats: dict[str, Any]) -> str:
+def reindex_report_text(
+    where: str, report: IngestReport, stats: dict[str, Any], notes: tuple[str, ...] = ()
+) -> str:
     text = (
         f"**Re-index of** `{where}` **finished** in {report.seconds:.1f} s\n"
         f"`{progress_bar(1.0)}` 100%\n"
-        f"{escape_text(report.counts_text())}\n"
+        + "".join(f"{note}\n" for note in notes)  # a rebuild's generations, a prune's count
+        + f"{escape_text(report.counts_text())}\n"
         f"{report.passages_added} passages written, {report.vectors_written} vectors embedded\n"
         f"The archive now holds {stats['documents']} documents and {stats['passages']} passages."
     )

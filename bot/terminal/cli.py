@@ -32,6 +32,7 @@ from bot.terminal.commands import (
     cmd_compare,
     cmd_export,
     cmd_ingest,
+    cmd_reindex,
     cmd_run,
     cmd_search,
     cmd_sync_commands,
@@ -111,6 +112,29 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"passages embedded and written per batch (default {DEFAULT_BATCH})",
     )
     ingest.set_defaults(handler=cmd_ingest, archive="writes", embeds=True)
+
+    reindex = commands.add_parser(
+        "reindex",
+        parents=[common, as_json],
+        help="read ARCHIVE_DIR again; --rebuild embeds everything into a new generation",
+    )
+    reindex.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="embed every passage again into a new generation of the vectors, then switch to it",
+    )
+    reindex.add_argument(
+        "--prune", action="store_true", help="remove archived pages whose files are gone"
+    )
+    reindex.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
+    reindex.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=DEFAULT_BATCH,
+        metavar="N",
+        help=f"passages embedded and written per batch (default {DEFAULT_BATCH})",
+    )
+    reindex.set_defaults(handler=cmd_reindex, archive="writes", embeds=True)
 
     ask = commands.add_parser(
         "ask", parents=[common, as_json, filters], help="answer a question with quotes"
@@ -249,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return CANNOT_RUN
     if args.data_dir is not None:
         settings = settings.model_copy(update={"data_dir": args.data_dir})
-    if args.command == "ingest" and args.device:
+    if args.command in ("ingest", "reindex") and args.device:
         settings = settings.model_copy(update={"embed_device": args.device})
     logging.basicConfig(
         level=settings.log_level,

@@ -20,9 +20,11 @@ from bot.services.filters import Spelling, check_range, check_site, check_sites,
 from bot.settings import Settings
 from bot.terminal import render
 from bot.terminal.progress import ingest_progress
+from index.generations import RebuildReport
 from index.models import SearchFilters
 from index.text import printable
 from ingest.pipeline import DEFAULT_BATCH, IngestReport, Progress, Skipped, ingest_paths
+from ingest.rebuild import rebuild
 
 log = logging.getLogger("archivist")
 
@@ -95,7 +97,12 @@ def require_archive(settings: Settings) -> None:
 
 async def warn_missing_vectors(engine: Engine) -> None:
     """Say once when passages have no vector (DATA_DIR/chroma deleted, an ingest cut short):
-    answers then rest on keyword search, and the next ingest repairs them."""
+    answers then rest on keyword search, and the next ingest repairs them. Or when the
+    vectors were made by another model than EMBED_MODEL: a rebuild is needed."""
+    mismatch = engine.archive.model_mismatch()
+    if mismatch:
+        print(f"archivist: warning: {mismatch}", file=sys.stderr)
+        return
     missing, total = await engine.vector_gap()
     if missing:
         print(
@@ -128,13 +135,15 @@ async def run_ingest(
     prune: bool = False,
     batch_size: int = DEFAULT_BATCH,
     out: TextIO | None = None,
+    rebuilt: RebuildReport | None = None,
 ) -> int:
     """Ingest and report; exit status 1 only when nothing at all could be ingested.
 
     The report goes to ``out`` (stdout unless given: it is the command's output, so it can be
     redirected to a file); the progress bar and warnings (unusable values, damaged files whose
     start was read) go to stderr. Interrupted, it says what was saved and that running it
-    again finishes."""
+    again finishes. ``rebuilt``: the rebuild that came first (``archivist reindex --rebuild``),
+    reported with the ingest."""
     out = out or sys.stdout
     reached: list[Progress] = []
     passed_over: list[Skipped] = []
@@ -168,18 +177,55 @@ async def run_ingest(
         )
         raise
     if as_json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
+        shown = report.as_dict()
+        if rebuilt is not None:
+            shown["rebuild"] = rebuilt.as_dict()
+        print(json.dumps(shown, ensure_ascii=False), file=out)
     else:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        if rebuilt is not None:
+            print(rebuild_text(rebuilt), file=out)
         print(_report_text(report), file=out)
+    if rebuilt is not None:
+        return 0
     return 0 if report.pages_ingested or report.pages_pruned else 1
+
+
+def rebuild_text(rebuilt: RebuildReport) -> str:
+    return f"rebuilt the vectors: {rebuilt.summary()}"
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     async with await Engine.open(settings) as engine:
         return await run_ingest(
             engine, args.paths, args.json, prune=args.prune, batch_size=args.batch_size
+        )
+
+
+async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    """Read ARCHIVE_DIR again (new and changed pages; ``--prune``: remove pages whose files are
+    gone). ``--rebuild`` first embeds every passage again into a new generation of the vectors
+    (after EMBED_MODEL changed, say) and switches to it at once; asks served meanwhile (the
+    bot, in another process) are answered from the old generation until the switch."""
+    archive_dir = Path(settings.archive_dir)
+    if not await asyncio.to_thread(archive_dir.is_dir):
+        raise CommandError(f"ARCHIVE_DIR {archive_dir} is not a folder")
+    async with await Engine.open(settings) as engine:
+        rebuilt = None
+        if args.rebuild:
+            rebuilt = await rebuild(
+                engine.archive,
+                batch_size=args.batch_size,
+                on_wait=lambda message: print(f"archivist reindex: {message}", file=sys.stderr),
+            )
+        return await run_ingest(
+            engine,
+            [archive_dir],
+            args.json,
+            prune=args.prune,
+            batch_size=args.batch_size,
+            rebuilt=rebuilt,
         )
 
 

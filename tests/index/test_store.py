@@ -113,11 +113,19 @@ async def test_reopening_runs_no_migration_twice(tmp_path: Path, hash_embedder) 
 
 
 async def test_another_model_is_refused(tmp_path: Path) -> None:
+    """Vectors of another model are never written beside the live generation's, nor searched:
+    search is keyword-only until a rebuild, and the archive says a rebuild is needed."""
     async with await Archive.open(tmp_path, embedder=HashEmbedder(64)) as archive:
-        await archive.embed(["x"])
+        await archive.save_document(build_document(_page([], body="Zanzibar ferry story.")))
+        await archive.sync_vectors()
     async with await Archive.open(tmp_path, embedder=HashEmbedder(32)) as archive:
+        assert "rebuild" in (archive.model_mismatch() or "")
+        await archive.save_document(build_document(_page([], body="Mombasa ferry story.")))
         with pytest.raises(ModelMismatch, match="hash-64"):
-            await archive.embed(["x"])
+            await archive.sync_vectors()
+        hits = await archive.search("ferry story")
+        assert hits and {hit.dense_rank for hit in hits} == {None}
+        assert await archive.sentence_vectors([hit.passage.passage_id for hit in hits]) == {}
 
 
 async def test_read_caches_follow_commits_from_another_connection(

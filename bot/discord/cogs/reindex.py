@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.discord.checks import admin_only
 from bot.discord.format import progress_text, reindex_report_text
+from bot.discord.markdown import escape_text
 from bot.discord.replies import NO_PINGS, tell
 from bot.services.reindex import BadPath, Progress, ReindexBusy
 
@@ -33,9 +34,17 @@ class Reindex(commands.Cog):
     @app_commands.command(name="reindex")
     @app_commands.describe(
         path="A folder or file inside the archive folder (default: all of it)",
+        rebuild="Embed every passage again into a new generation of the vectors first",
+        prune="Remove archived pages whose files are gone from the folder",
     )
     @admin_only()
-    async def reindex(self, interaction: discord.Interaction, path: str | None = None) -> None:
+    async def reindex(
+        self,
+        interaction: discord.Interaction,
+        path: str | None = None,
+        rebuild: bool = False,
+        prune: bool = False,
+    ) -> None:
         """Ingest the archive folder again (new and changed pages), showing progress here."""
         reindexer = self.bot.reindexer
         try:
@@ -59,11 +68,13 @@ class Reindex(commands.Cog):
             changed.set()
 
         try:
-            run = reindexer.start(target, on_progress)
+            run = reindexer.start(target, on_progress, rebuild=rebuild, prune=prune)
         except ReindexBusy as error:  # lost a race with another /reindex
             await message.edit(content=str(error), allowed_mentions=NO_PINGS)
             return
-        follower = asyncio.create_task(self._follow(message, where, run, latest, changed))
+        follower = asyncio.create_task(
+            self._follow(message, where, run, latest, changed, pruned=prune)
+        )
         self._followers.add(follower)
         follower.add_done_callback(self._followers.discard)
 
@@ -74,6 +85,8 @@ class Reindex(commands.Cog):
         run: asyncio.Task,
         latest: list[Progress],
         changed: asyncio.Event,
+        *,
+        pruned: bool = False,
     ) -> None:
         async def publish() -> None:
             while True:
@@ -90,7 +103,13 @@ class Reindex(commands.Cog):
             final = f"**Re-index of** `{where}` **failed**; the error has been logged."
         else:
             stats = await self.bot.engine.stats()
-            final = reindex_report_text(where, report, stats)
+            notes: list[str] = []
+            rebuilt = self.bot.reindexer.last_rebuild
+            if rebuilt is not None:
+                notes.append(f"Vectors rebuilt: {escape_text(rebuilt.summary())}")
+            if pruned:
+                notes.append(f"Pruned {report.pages_pruned} page(s) whose files are gone")
+            final = reindex_report_text(where, report, stats, tuple(notes))
         finally:
             publisher.cancel()
             await asyncio.gather(publisher, return_exceptions=True)

@@ -212,3 +212,36 @@ async def test_reindex_waits_while_another_ingest_holds_the_archive(
     finally:
         if holder >= 0:
             os.close(holder)
+
+
+async def test_reindex_rebuild_and_prune_report_the_generation_and_the_pages_removed(
+    seeded_copy: Path, model: Embedder, tmp_path: Path
+) -> None:
+    folder = _archive_folder(tmp_path)
+    async with running_bot(seeded_copy, model, archive_dir=folder) as (fake, bot):
+        bot.get_cog("Reindex").progress_interval = 0  # type: ignore[union-attr]
+        first = await _reindex_report(fake)
+        assert f"now holds {PAGES + 1} documents" in first and "generation" not in first
+        (folder / "generated" / "page_0.txt").unlink()
+
+        interaction = await fake.send_interaction(
+            "reindex",
+            {"rebuild": True, "prune": True},
+            guild_id=DEFAULT_GUILD_ID,
+            permissions=MANAGE_GUILD,
+        )
+        assert "Re-indexing" in (await interaction.wait_for_callback()).json["data"]["content"]
+        final = await fake.wait_for_request(
+            "PATCH",
+            rf"/channels/{DEFAULT_CHANNEL_ID}/messages/\d+",
+            where=lambda r: "finished" in r.json["content"] and "generation" in r.json["content"],
+            timeout=60,
+        )
+        report = final.json["content"]
+        assert "Vectors rebuilt: generation 1 → 2" in report
+        assert "Pruned 1 page(s) whose files are gone" in report
+        assert f"now holds {PAGES} documents" in report
+        stats = await bot.engine.stats()
+        assert stats["index_version"] == 2 and stats["collection"].endswith("_v2")
+        answer = await ask(fake, "When did fighting in Aleppo break out?")
+        assert "Fighting in Aleppo broke out" in answer[1].json["embeds"][0]["description"]
