@@ -94,45 +94,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="archivist", description="Answer questions about an archive of news by quoting it."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    ingest = commands.add_parser(
-        "ingest", parents=[common, as_json], help="add archived pages (files or folders)"
-    )
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    ingest.add_argument(
+    # What an ingest and a re-index share: both read pages and embed their passages.
+    embedding_run = argparse.ArgumentParser(add_help=False)
+    embedding_run.add_argument(
         "--prune", action="store_true", help="remove archived pages whose files are gone"
     )
-    ingest.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
-    ingest.add_argument(
+    embedding_run.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
+    embedding_run.add_argument(
         "--batch-size",
         type=_positive,
         default=DEFAULT_BATCH,
         metavar="N",
         help=f"passages embedded and written per batch (default {DEFAULT_BATCH})",
     )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser(
+        "ingest",
+        parents=[common, as_json, embedding_run],
+        help="add archived pages (files or folders)",
+    )
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest.set_defaults(handler=cmd_ingest, archive="writes", embeds=True)
 
     reindex = commands.add_parser(
         "reindex",
-        parents=[common, as_json],
+        parents=[common, as_json, embedding_run],
         help="read ARCHIVE_DIR again; --rebuild embeds everything into a new generation",
     )
     reindex.add_argument(
         "--rebuild",
         action="store_true",
         help="embed every passage again into a new generation of the vectors, then switch to it",
-    )
-    reindex.add_argument(
-        "--prune", action="store_true", help="remove archived pages whose files are gone"
-    )
-    reindex.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
-    reindex.add_argument(
-        "--batch-size",
-        type=_positive,
-        default=DEFAULT_BATCH,
-        metavar="N",
-        help=f"passages embedded and written per batch (default {DEFAULT_BATCH})",
     )
     reindex.set_defaults(handler=cmd_reindex, archive="writes", embeds=True)
 
