@@ -23,7 +23,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # the fake Discord lives with the tests
+# The fake Discord lives with the tests. The checkout goes before them: tests/bot, tests/index and
+# tests/ingest (folders without __init__.py) would otherwise stand in for the packages they test.
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_discord import DEFAULT_GUILD_ID, FakeDiscord, FakeInteraction  # noqa: E402
 
