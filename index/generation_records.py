@@ -15,6 +15,7 @@ from typing import Any
 
 from index.schema import PASSAGE_TEXT
 from index.store_base import StoreBase, utc_timestamp
+from index.stored_vectors import rewrite_vector_blobs
 from index.vector_codec import Projection, pack, unpack
 
 #: The live vector copies and the tables a rebuild fills in their place.
@@ -122,25 +123,12 @@ class GenerationRecords(StoreBase):
 
     async def repack_staged(self, projection: Projection) -> None:
         """Project every staged vector (the new generation's projection, once fitted)."""
-        async with self._db.execute("SELECT seq, vector FROM passage_vectors_next") as cursor:
-            passages = await cursor.fetchall()
-        async with self._db.execute(
-            "SELECT seq, vectors, json_array_length(spans) FROM sentence_vectors_next"
-        ) as cursor:
-            sentences = await cursor.fetchall()
-        await self._db.executemany(
-            "UPDATE passage_vectors_next SET vector = ? WHERE seq = ?",
-            [(pack(unpack(blob, 1), projection), seq) for seq, blob in passages],
+        await rewrite_vector_blobs(
+            self._db,
+            lambda blob, count: pack(unpack(blob, count), projection),
+            STAGED_TABLES["passage_vectors"],
+            STAGED_TABLES["sentence_vectors"],
         )
-        await self._db.executemany(
-            "UPDATE sentence_vectors_next SET vectors = ? WHERE seq = ?",
-            [
-                (pack(unpack(blob, count), projection), seq)
-                for seq, blob, count in sentences
-                if count
-            ],
-        )
-        await self._db.commit()
 
     async def switch_generation(
         self, number: int, embed_model: str, projection: Projection | None

@@ -12,12 +12,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import numpy as np
 
 from index.schema import PASSAGE_TEXT
 from index.store_base import StoreBase
 from index.stored_text import passage_text
 from index.vector_codec import Projection, pack, unpack
+
+
+async def rewrite_vector_blobs(
+    db: aiosqlite.Connection,
+    repack: Callable[[bytes, int], bytes],
+    passage_table: str,
+    sentence_table: str,
+) -> int:
+    """Rewrite the vector blobs of one copy of the vector tables (the live one, or the one a
+    rebuild stages) through ``repack(blob, count)`` and commit. Returns the passages rewritten."""
+    async with db.execute(f"SELECT seq, vector FROM {passage_table}") as cursor:
+        passages = await cursor.fetchall()
+    async with db.execute(
+        f"SELECT seq, vectors, json_array_length(spans) FROM {sentence_table}"
+    ) as cursor:
+        sentences = await cursor.fetchall()
+    await db.executemany(
+        f"UPDATE {passage_table} SET vector = ? WHERE seq = ?",
+        [(repack(blob, 1), seq) for seq, blob in passages],
+    )
+    await db.executemany(
+        f"UPDATE {sentence_table} SET vectors = ? WHERE seq = ?",
+        [(repack(blob, count), seq) for seq, blob, count in sentences if count],
+    )
+    await db.commit()
+    return len(passages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,27 +172,13 @@ class VectorCopies(StoreBase):
     async def repack_vectors(self, repack: Callable[[bytes, int], bytes]) -> int:
         """Rewrite every stored vector blob through ``repack(blob, count)`` in one transaction
         (the blobs that are already in the target format come back unchanged)."""
-        async with self._db.execute("SELECT seq, vector FROM passage_vectors") as cursor:
-            passages = await cursor.fetchall()
-        async with self._db.execute(
-            "SELECT seq, vectors, json_array_length(spans) FROM sentence_vectors"
-        ) as cursor:
-            sentences = await cursor.fetchall()
-        await self._db.executemany(
-            "UPDATE passage_vectors SET vector = ? WHERE seq = ?",
-            [(repack(blob, 1), seq) for seq, blob in passages],
-        )
-        await self._db.executemany(
-            "UPDATE sentence_vectors SET vectors = ? WHERE seq = ?",
-            [(repack(blob, count), seq) for seq, blob, count in sentences if count],
-        )
-        await self._db.commit()
+        count = await rewrite_vector_blobs(self._db, repack, "passage_vectors", "sentence_vectors")
         # The rows shrank in place, leaving their pages mostly empty: give the room back, unless
         # another connection is reading right now (a bot answering during a re-index); SQLite
         # then reuses the free room for the rows that follow.
         with contextlib.suppress(sqlite3.OperationalError):
             await self._db.execute("VACUUM")
-        return len(passages)
+        return count
 
     async def sentence_vectors(
         self, passage_ids: Sequence[str]

@@ -19,7 +19,6 @@ from bot.answering.labels import (
 from bot.discord.markdown import (
     ADDRESS_LIMIT,
     COLOUR,
-    CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EXCERPT_LIMIT,
@@ -32,7 +31,6 @@ from bot.discord.markdown import (
     PUBLISHED_LIMIT,
     SITE_LIMIT,
     TITLE_LIMIT,
-    clip,
     escape_text,
     fit,
     meta,
@@ -45,11 +43,9 @@ from bot.discord.markdown import (
     value_or,
     who_label,
 )
-from bot.services.reindex import Progress
 from index.community import SiteSummary
 from index.models import Hit
 from index.sites import wayback_original
-from ingest.pipeline import IngestReport
 
 # --- answers -----------------------------------------------------------------------------------
 
@@ -455,45 +451,7 @@ def stats_embed(stats: dict[str, Any]) -> discord.Embed:
         ("Index version", "index_version"),
     ):
         embed.add_field(name=name, value=str(stats[key]), inline=True)
+    # Which chromadb collection serves: what an operator looks for after a rebuild.
+    embed.add_field(name="Collection", value=f"`{stats['collection']}`", inline=True)
     embed.add_field(name="Last ingest", value=stats["last_ingest"] or "never", inline=False)
     return embed
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "…"
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    return f"{minutes}:{secs:02d}"
-
-
-def progress_bar(fraction: float, width: int = 20) -> str:
-    filled = round(max(0.0, min(fraction, 1.0)) * width)
-    return "█" * filled + "░" * (width - filled)
-
-
-def progress_text(where: str, progress: Progress) -> str:
-    return (
-        f"**Re-indexing** `{where}`\n"
-        f"`{progress_bar(progress.fraction)}` {progress.fraction:.0%} · {progress.phase}\n"
-        f"files {progress.files}/{progress.files_total} · pages {progress.pages} · "
-        f"passages {progress.passages} · vectors {progress.vectors} · "
-        f"{progress.rate:.1f} passages/s · ETA {_duration(progress.eta)}"
-    )
-
-
-def reindex_report_text(
-    where: str, report: IngestReport, stats: dict[str, Any], notes: tuple[str, ...] = ()
-) -> str:
-    text = (
-        f"**Re-index of** `{where}` **finished** in {report.seconds:.1f} s\n"
-        f"`{progress_bar(1.0)}` 100%\n"
-        + "".join(f"{note}\n" for note in notes)  # a rebuild's generations, a prune's count
-        + f"{escape_text(report.counts_text())}\n"
-        f"{report.passages_added} passages written, {report.vectors_written} vectors embedded\n"
-        f"The archive now holds {stats['documents']} documents and {stats['passages']} passages."
-    )
-    if report.skipped:
-        shown = "\n".join(f"• {fit(str(s), 150)}" for s in report.skipped[:5])
-        more = len(report.skipped) - 5
-        text += f"\nSkipped:\n{shown}" + (f"\n… and {more} more" if more > 0 else "")
-    return clip(text, CONTENT_LIMIT)

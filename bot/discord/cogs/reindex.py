@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.checks import admin_only
-from bot.discord.format import progress_text, reindex_report_text
 from bot.discord.markdown import escape_text
+from bot.discord.reindex_messages import progress_text, reindex_report_text
 from bot.discord.replies import NO_PINGS, tell
 from bot.services.reindex import BadPath, Progress, ReindexBusy
 

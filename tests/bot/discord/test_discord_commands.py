@@ -157,6 +157,11 @@ async def test_sources_stats_and_timeline(running) -> None:
     [embed] = (await stats.wait_for_followup()).json["embeds"]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Documents"] == "1" and int(fields["Passages"]) > 10
+    # The collection serving now, so an operator sees a rebuild's switch.
+    assert (
+        fields["Collection"].startswith("`archive_")
+        and fields["Index version"] in fields["Collection"]
+    )
 
     timeline = await fake.send_interaction(
         "timeline", {"query": "Aleppo"}, guild_id=DEFAULT_GUILD_ID
