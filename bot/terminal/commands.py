@@ -19,7 +19,7 @@ from bot.services.compare import compare
 from bot.services.filters import Spelling, check_range, check_site, check_sites, split_sites
 from bot.settings import Settings
 from bot.terminal import render
-from bot.terminal.progress import ingest_progress
+from bot.terminal.progress import ingest_progress, rebuild_progress
 from index.generations import RebuildReport
 from index.models import SearchFilters
 from index.text import printable
@@ -214,11 +214,13 @@ async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     async with await Engine.open(settings) as engine:
         rebuilt = None
         if args.rebuild:
-            rebuilt = await rebuild(
-                engine.archive,
-                batch_size=args.batch_size,
-                on_wait=lambda message: print(f"archivist reindex: {message}", file=sys.stderr),
-            )
+            with rebuild_progress(enabled=not args.json and sys.stderr.isatty()) as draw:
+                rebuilt = await rebuild(
+                    engine.archive,
+                    batch_size=args.batch_size,
+                    on_progress=draw,
+                    on_wait=lambda message: print(f"archivist reindex: {message}", file=sys.stderr),
+                )
         return await run_ingest(
             engine,
             [archive_dir],

@@ -1,4 +1,5 @@
-"""The progress bar of ``archivist ingest``: files, pages, passages and the embedding rate."""
+"""The progress bars of ``archivist ingest`` (files, pages, passages and the embedding rate) and
+of ``archivist reindex --rebuild`` (passages embedded into the new generation)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ingest.pipeline import Progress as IngestProgress
 
@@ -49,6 +57,37 @@ def ingest_progress(
                 vectors=progress.vectors,
                 rate=progress.vectors_per_second,
             )
+
+        yield update
+
+
+@contextmanager
+def rebuild_progress(
+    enabled: bool, console: Console | None = None
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A callback for ``rebuild``'s ``on_progress(done, total)`` drawing a bar of the passages
+    embedded into the new generation, or None when it should not be drawn (as ``ingest_progress``).
+    A rebuild of a large archive embeds for as long as its first ingest did."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("rebuild"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("passages"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    console = console or Console(file=sys.stderr)
+    with (
+        Progress(*columns, console=console, transient=True) as bar,
+        logs_above(console),
+    ):
+        task = bar.add_task("rebuild", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, total=total or None, completed=done, refresh=True)
 
         yield update
 

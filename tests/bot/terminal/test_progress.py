@@ -1,4 +1,4 @@
-"""The ingest progress bar and log lines printed while it is drawn."""
+"""The ingest and rebuild progress bars and log lines printed while they are drawn."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 from rich.logging import RichHandler
 
-from bot.terminal.progress import ingest_progress
+from bot.terminal.progress import ingest_progress, rebuild_progress
 from ingest.pipeline import Progress
 
 # What a terminal does with what rich's live display writes: text, carriage returns, newlines
@@ -87,3 +87,17 @@ def test_a_log_line_while_the_bar_is_drawn_stands_whole_above_it(terminal) -> No
     # The root logger has its own handler back.
     root = logging.getLogger().handlers
     assert handler in root and not any(isinstance(h, RichHandler) for h in root)
+
+
+def test_a_rebuild_draws_the_passages_embedded_into_the_new_generation(terminal) -> None:
+    console, stream, _ = terminal
+    with rebuild_progress(enabled=True, console=console) as draw:
+        assert draw is not None
+        draw(256, 1000)
+        draw(512, 1000)
+        console.file.flush()
+        [bar] = [line for line in screen(stream.getvalue()) if line]
+    assert bar.startswith("rebuild") and "512/1000 passages" in bar
+    assert not [line for line in screen(stream.getvalue()) if line]
+    with rebuild_progress(enabled=False) as draw:
+        assert draw is None
