@@ -109,19 +109,29 @@ async def drive_rebuild(fake: FakeDiscord, bot: BotThread) -> bool:
     before = await asyncio.wrap_future(
         asyncio.run_coroutine_threadsafe(bot.engine.stats(), bot.loop)
     )
+    channel = rf"/channels/{DEFAULT_CHANNEL_ID}/messages"
+    # The channel's messages are the re-index runs' progress messages: this run's comes next.
+    posted = len(fake.requests_matching("POST", channel))
     started = await _reindex(fake, {"rebuild": True})
     print(f"/reindex rebuild:    {started}")
+    progress = await fake.wait_for_request("POST", channel, timeout=30, nth=posted)
+    message = rf"/channels/{DEFAULT_CHANNEL_ID}/messages/{progress.response['id']}"
     done = asyncio.Event()
     results: list[bool] = []
     asker = asyncio.create_task(keep_asking(fake, done, results))
     final = await fake.wait_for_request(
         "PATCH",
-        rf"/channels/{DEFAULT_CHANNEL_ID}/messages/\d+",
+        message,
         where=lambda r: "Vectors rebuilt" in r.json["content"] or "failed" in r.json["content"],
         timeout=3600,
     )
     done.set()
     await asker
+    edits = fake.requests_matching("PATCH", message)
+    rebuilding = [e for e in edits if "rebuilding the vectors" in e.json["content"]]
+    print(f"progress edits:      {len(edits) - 1} ({len(rebuilding)} while rebuilding)")
+    for edit in rebuilding[-2:]:
+        print("  " + edit.json["content"].replace("\n", "\n  "))
     report = final.json["content"]
     print("rebuild report:\n  " + report.replace("\n", "\n  "))
     after = await asyncio.wrap_future(
@@ -132,7 +142,13 @@ async def drive_rebuild(fake: FakeDiscord, bot: BotThread) -> bool:
     failed = results.count(False)
     print(f"generation:          {old} → {new} ({after['collection']}), in the report: {said}")
     print(f"asks during rebuild: {len(results)}, failed: {failed}")
-    ok = said and new == old + 1 and failed == 0 and after["vectors"] == after["passages"]
+    ok = (
+        said
+        and new == old + 1
+        and failed == 0
+        and after["vectors"] == after["passages"]
+        and bool(rebuilding)
+    )
     print("rebuild result:      " + ("PASS" if ok else "FAIL"))
     return ok
 
