@@ -27,6 +27,8 @@ from bot.answering.features import (
 )
 from bot.answering.reading import (
     ABOUT_WORDS,
+    named_numbers,
+    names_numbers,
     on_subject,
     speaker_terms,
     subject_terms,
@@ -187,7 +189,10 @@ def compose(
     ``reader``: the filters hold a reader the question names, whose comments about its subject
     answer it. Otherwise a ``filtered`` ask that names a subject quotes only sentences about it
     (``subject_terms``, ``SUBJECT_COVERAGE``), and any ask for a named person's words quotes only
-    passages naming them (``speaker_terms``); either declines when no sentence qualifies.
+    passages naming them (``speaker_terms``); either declines when no sentence qualifies. A code
+    or a year the question names ("Boeing's 777X", "the third quarter of 2021") must be named
+    where the quote is (``names_numbers``): a page on topic that holds the asked figure of another
+    aircraft or another year is a near miss, declined.
 
     ``sentences`` are the sentence spans of the hits' passages in passage order, and
     ``sentence_vectors`` their embeddings (same order); ``idf`` weighs the question's words.
@@ -223,6 +228,21 @@ def compose(
     if terms or speaker:
         allowed = on_subject(terms, sentences, similarities, speaker)
         quotable = [i for i in quotable if allowed[i]]
+    numbers = named_numbers(question) if gated else None
+    if numbers:
+        pages: dict[str, list[Passage]] = {}
+        for hit in hits:
+            pages.setdefault(hit.passage.document_id, []).append(hit.passage)
+        quotable = [
+            i
+            for i in quotable
+            if names_numbers(
+                numbers,
+                sentences[i][0].passage,
+                pages[sentences[i][0].passage.document_id],
+                sentences[i][1].of(sentences[i][0].passage.text),
+            )
+        ]
     top = max(quotable, key=lambda i: scores[i]) if quotable else int(np.argmax(scores))
     best = candidates[top]
     inputs = abstention_inputs(question, hits, sentences, rows, logits, top)

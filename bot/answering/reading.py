@@ -13,13 +13,15 @@ patterns back.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 
 from bot.answering.question_dates import date_range, without_phrase
 from bot.answering.reader_names import SPEECH_VERBS
-from index.models import Hit
+from index.models import Hit, Passage
 from index.text import Span, content_words, fold, is_content, words
 
 # That gate alone lets "what did readers say about X?" quote any comment when no reader spoke
@@ -238,7 +240,8 @@ _TYPE_QUESTIONS = (
             re.I,
         ),
     ),
-    ("weight", re.compile(r"how heavy\b|how much\b(?=[^?]*\bweigh)", re.I)),
+    # "How much did her weight-loss surgery cost?" asks for money: the weight is the topic.
+    ("weight", re.compile(r"how heavy\b|how much\b(?=[^?]*\bweigh(?!t[- ]?loss))", re.I)),
     (
         "money",
         re.compile(
@@ -596,3 +599,78 @@ def weighted_coverage(weights: dict[str, float], present: set[str]) -> float:
     if not total:
         return 0.0
     return sum(w for term, w in weights.items() if term in present) / total
+
+
+# --- numbers a question names ----------------------------------------------------------------
+#
+# "How many passengers can Boeing's 777X carry?" over a page on the 787-9, "What was Tesla's
+# revenue in the third quarter of 2021?" over a retailer's quarter of 2024: the page is on topic,
+# and a sentence holds what was asked, of another aircraft, another year. What the question
+# names by a code (letters and digits in one word) the passage that answers it names too; a year
+# it names as part of the event ("the 2023 US Open") is the page's own or is written on it.
+# A period phrase ("in 2015", ``question_dates``) is the engine's business first: it narrows the
+# search to that period, and failing that the whole archive answers and says so (readers of 2020
+# on "the ruling in 2015" may well be what the asker wants); only a quote that itself dates the
+# fact to another year ("won the 1988 contest", asked for 2023) is no answer then. Counts and
+# ordinals are spelled out or rounded differently from page to page ("4 primes" / "four primes",
+# "the 10th series" / "the tenth"), and a decade is no year ("the 1970s"): neither counts.
+_CODE = re.compile(r"(?<![\w'’.-])(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]+(?![\w'’]|[.-]\w)", re.I)
+_ORDINAL_OR_DECADE = re.compile(r"\d+(?:st|nd|rd|th|s)", re.I)
+_NAMED_YEAR = re.compile(r"(?<![\w'’$£€.,-])(?:1[89]\d\d|20\d\d)(?![\w'’%]|[.,-]\d)")
+_TOKEN = re.compile(r"[a-z\d]+", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedNumbers:
+    """The codes (folded) a question names, the years it names as part of an event, and the
+    year of the one-year (or one-month) period it names."""
+
+    codes: frozenset[str]
+    event_years: frozenset[str]
+    period_years: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.codes or self.event_years or self.period_years)
+
+
+def named_numbers(question: str) -> NamedNumbers:
+    period = date_range(question)
+    period_years: set[str] = set()
+    if period is not None:
+        # "before 2016" or "between 2014 and 2016" bound a period: no year is asked about.
+        if period.since and period.until and period.since.year == period.until.year:
+            period_years = set(_NAMED_YEAR.findall(period.phrase))
+        question = without_phrase(question, period)
+    codes = {
+        m.group(0).lower()
+        for m in _CODE.finditer(question)
+        if not _ORDINAL_OR_DECADE.fullmatch(m.group(0))
+    }
+    return NamedNumbers(
+        frozenset(codes), frozenset(_NAMED_YEAR.findall(question)), frozenset(period_years)
+    )
+
+
+def names_numbers(
+    named: NamedNumbers, passage: Passage, page: Sequence[Passage], sentence: str
+) -> bool:
+    """Whether ``sentence`` of ``passage`` may answer for what the question names: every code
+    written in the passage (or its page's title, site, or reader: "v2787"); every event year
+    written on the ``page`` (the passages of it an answer sees, its title) or the page's own
+    year, unless the page is undated (its year cannot be judged then); and, for the period's
+    year, no other year in the sentence unless the page names the period's year."""
+    if not named:
+        return True
+    if named.codes:
+        own = f"{passage.text} {passage.title or ''} {passage.site or ''} {passage.author or ''}"
+        if not named.codes <= {token.lower() for token in _TOKEN.findall(own)}:
+            return False
+    if not (named.event_years or named.period_years):
+        return True
+    written = " ".join(p.text for p in page) + f" {passage.title or ''}"
+    held = set(_TOKEN.findall(written)) | ({passage.published[:4]} if passage.published else set())
+    if passage.published and not named.event_years <= held:
+        return False
+    if named.period_years and not named.period_years <= held:
+        return not set(_NAMED_YEAR.findall(sentence)) - named.period_years
+    return True

@@ -6,9 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.answering.answer import abstention_off, compose
+from bot.answering.answer import Answer, abstention_off, compose
 from bot.answering.features import FEATURES, every_feature, features
-from bot.answering.reading import answer_type, counted_terms, focus_terms, typed_answers
+from bot.answering.reading import (
+    answer_type,
+    counted_terms,
+    focus_terms,
+    named_numbers,
+    typed_answers,
+)
 from index.models import Hit, Passage
 from index.text import sentence_spans
 
@@ -24,6 +30,7 @@ from index.text import sentence_spans
         ("What was the list-price value of the order?", "money"),
         ("How much was spent on the makeover of the hotel?", "money"),
         ("What did it cost the department to give back its floors?", "money"),
+        ("How much did her weight-loss surgery cost?", "money"),
         ("How much weight did she shed after the operation?", "weight"),
         ("What share of the cost did the government pay?", "percent"),
         ("How far from the journalists was the tank?", "distance"),
@@ -192,3 +199,108 @@ def test_a_bare_link_is_never_quoted() -> None:
         "Is there an update on the Partners in Health programs?",
     )
     assert "Partners in Health" in quote
+
+
+def _gated_answer(
+    question: str,
+    text: str,
+    *,
+    title: str = "Boeing's wide bodies",
+    published: str | None = "2024-03-05",
+    kind: str = "article",
+    author: str | None = None,
+) -> Answer:
+    """The answer with the gate on but no confidence floor: only what the rules let be quoted
+    decides whether it answers."""
+    passage = Passage("p1", "d1", kind, 0, text, author, title, None, None, published)  # type: ignore[arg-type]
+    hit = Hit(passage, 1.0, similarity=0.5)
+    sentences = [(hit, span) for span in sentence_spans(text)]
+    vectors = np.zeros((len(sentences), 4))
+    answer = compose(question, np.zeros(4), [hit], vectors, sentences, abstain_below=0.0)  # type: ignore[arg-type]
+    for quote in answer.quotes:
+        assert text[quote.start : quote.end] == quote.text
+    return answer
+
+
+_SEATING = (
+    "Emirates ordered 30 Boeing Dreamliners on Monday. "
+    "The mid-size 787-9 jet seats 242 to 330 passengers in a two-class layout."
+)
+
+
+def test_a_near_miss_on_a_number_the_question_names_is_declined() -> None:
+    """The page is on topic and holds a count of passengers, but of another aircraft: the
+    question names "777X", and no sentence of a passage naming it can answer."""
+    assert not _gated_answer("How many passengers can Boeing's 777X carry?", _SEATING).answered
+    answer = _gated_answer("How many passengers can Boeing's 787-9 carry?", _SEATING)
+    assert answer.answered and "242 to 330" in answer.quotes[0].text
+
+
+def test_a_year_the_question_names_must_be_the_pages_or_on_it() -> None:
+    text = "The retailer earned $2.8 billion in the third quarter, beating forecasts."
+    question = "What was the retailer's revenue in the third quarter of 2021?"
+    assert not _gated_answer(question, text, title="Results", published="2024-11-19").answered
+    # A page of that year, or a page naming it, may answer.
+    assert _gated_answer(question, text, title="Results", published="2021-10-20").answered
+    assert _gated_answer(question, text, title="Results for 2021", published="2024-11-19").answered
+
+
+def test_a_quote_dating_the_fact_to_another_year_is_no_answer_for_the_period_asked() -> None:
+    """ "In 2023" is a period: the engine first asks pages of 2023, then the whole archive
+    (``Engine.ask``). A sentence there that dates its fact to another year is a near miss."""
+    question = "Which country won the Eurovision Song Contest in 2023?"
+    other_year = "She won the 1988 Eurovision Song Contest with a French song."
+    undated_fact = "The song contest was won by a French song."
+    assert not _gated_answer(
+        question, other_year, title="A career", published="2025-01-10"
+    ).answered
+    assert _gated_answer(question, undated_fact, title="A career", published="2025-01-10").answered
+    named = other_year + " In 2023 the contest was won by Sweden."
+    assert _gated_answer(question, named, title="A career", published="2025-01-10").answered
+
+
+def test_digits_in_a_readers_name_are_found_in_the_name() -> None:
+    answer = _gated_answer(
+        "What did v2787 say the Chargers should do about their quarterback?",
+        "Bench the quarterback and start the rookie now.",
+        title="Chargers lose again",
+        kind="comment",
+        author="v2787",
+    )
+    assert answer.answered
+
+
+def test_an_undated_page_is_not_judged_by_the_year() -> None:
+    text = "The Panthers' defense was credited with 24 interceptions that season."
+    question = "How many interceptions did the Panthers defense make during the 2015 season?"
+    assert _gated_answer(question, text, title="Panthers", published=None).answered
+    assert not _gated_answer(question, text, title="Panthers", published="2019-02-01").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "codes", "event_years", "period_years"),
+    [
+        ("How many passengers can Boeing's 777X carry?", {"777x"}, set(), set()),
+        ("What was Tesla's revenue in the third quarter of 2021?", set(), {"2021"}, set()),
+        ("What was the score at the 2023 US Open?", set(), {"2023"}, set()),
+        ("Which country won the Eurovision Song Contest in 2023?", set(), set(), {"2023"}),
+        ("What rate did the bank set in October 2022?", set(), set(), {"2022"}),
+        # A bound is no year asked about.
+        ("What happened to the bridge before 2016?", set(), set(), set()),
+        # Counts, ordinals and decades are spelled many ways: "the tenth", "four primes".
+        ("Who is the companion in the 10th series?", set(), set(), set()),
+        ("Who played the Doctor on stage in the 70's?", set(), set(), set()),
+        ("How many Huguenots fled France by the 1700s?", set(), set(), set()),
+        ("What is the minimum of 4 primes between squares?", set(), set(), set()),
+        ("How much did it cost in $2015 terms, for 2,000 seats?", set(), set(), set()),
+    ],
+)
+def test_the_numbers_a_question_names_are_its_codes_and_years(
+    question: str, codes: set[str], event_years: set[str], period_years: set[str]
+) -> None:
+    named = named_numbers(question)
+    assert (named.codes, named.event_years, named.period_years) == (
+        codes,
+        event_years,
+        period_years,
+    )
