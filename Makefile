@@ -69,10 +69,11 @@ eval-news: $(STAMP)
 reranker: $(STAMP)
 	$(VENV)/bin/archivist eval rerank-train $(RERANK_ARGS)
 
-## Archive scale in one table: ingest of 10,000 passages against the raw model rate, ask latency
-## at 100,000 passages (builds that archive once under build/bench), disk per 100k, peak RSS.
-## BENCH_ARGS="--json", "--passages N", "--latency-passages N", "--device cuda"; `python -m bench
-## ask` for the latency rows alone.
+## Archive scale in one table: ingest of 10,000 passages against the raw model rate; ask latency,
+## recall@10, disk per 100k and the asking process's peak RSS at 10k, 100k and 1M passages (each
+## archive built once under build/bench; the 1M one takes about an hour on 2 cores).
+## BENCH_ARGS="--json", "--passages N", "--latency-passages N [N ...]", "--device cuda";
+## `python -m bench ask` for the latency table alone.
 bench: $(STAMP)
 	$(PY) -m bench scale $(BENCH_ARGS)
 

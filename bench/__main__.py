@@ -13,6 +13,7 @@ from bench import (
     scale,  # noqa: F401  (registers "scale")
     warc_memory,  # noqa: F401  (registers "warc")
 )
+from bench.ask_latency import LATENCY_SIZES
 
 
 def main() -> None:
@@ -22,7 +23,11 @@ def main() -> None:
     # The same flags as `archivist bench`, so README examples work with either.
     parser.add_argument("--passages", type=int, default=10_000, help="scale: passages to ingest")
     parser.add_argument(
-        "--latency-passages", type=int, default=100_000, help="archive size for ask latency"
+        "--latency-passages",
+        type=int,
+        nargs="+",
+        default=LATENCY_SIZES,
+        help="archive sizes for ask latency (each built once under --cache)",
     )
     parser.add_argument("--device", help="embedding device (cpu, cuda); default: automatic")
     parser.add_argument("--json", action="store_true", help="scale: the figures as JSON")

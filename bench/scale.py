@@ -7,8 +7,10 @@ prints ingest passages/s split into parse, embed and write (busy seconds per sta
 overlap, since the model runs beside the rest), the raw model throughput on a sample of the
 same passages measured in the same run (before and after the ingest, averaged, so load drift
 on a shared machine cancels), their ratio, disk per 100k passages, peak RSS, and the ask
-latency rows of ``bench/ask_latency.py`` at ``--latency-passages`` (100,000; built from the
-eval set's real vectors, perturbed: see there). ``--json`` prints the figures as one object.
+latency rows of ``bench/ask_latency.py`` at each size of ``--latency-passages`` (10,000, 100,000
+and 1,000,000; built once from the eval set's real vectors, perturbed: see there) with their
+recall, disk, build time and the asking process's peak RSS, and the growth from 100k to the
+largest size. ``--json`` prints the figures as one object.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ import json
 import random
 import resource
 import shutil
-import sqlite3
 import sys
 import time
+from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench import BENCHMARKS
+from bench.ask_latency import SizeFigures, disk_bytes, latency_sizes, render_sizes
 
 RAW_SAMPLE = 1_500
 SEED = 20_240_601
@@ -174,13 +177,6 @@ def write_corpus(path: Path, passages: int, eval_dir: Path) -> int:
     return count
 
 
-def _disk_bytes(data_dir: Path) -> int:
-    db = sqlite3.connect(data_dir / "archive.db")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
-
-
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -241,28 +237,25 @@ async def measure_ingest(args: argparse.Namespace) -> dict[str, Any]:
         # CPU seconds are what a loaded, shared machine cannot skew much: the same ratio in
         # passages per CPU second of this process (all its threads).
         "ingest_cpu_ratio": round(passages / cpu_seconds / model_cpu, 3),
-        "ingest_disk_mb_per_100k": round(_disk_bytes(data_dir) / passages * 100_000 / 2**20, 1),
+        "ingest_disk_mb_per_100k": round(disk_bytes(data_dir) / passages * 100_000 / 2**20, 1),
     }
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    from bench.ask_latency import latency_rows
-
     figures = await measure_ingest(args)
-    latency = await latency_rows(args)
-    if latency is not None:
-        data_dir, archive_passages, rows = latency
-        unfiltered = rows[0]
-        filtered = [value for row in rows[1:] for value in row[4]]
+    sizes = await latency_sizes(args)
+    if sizes is not None:
+        largest = sizes[-1]
+        unfiltered = largest.rows[0]
         figures |= {
-            "latency_passages": archive_passages,
-            "ask_p50_ms": round(unfiltered[2], 1),
-            "ask_p95_ms": round(unfiltered[3], 1),
-            "ask_filtered_p95_ms": round(_p95(filtered), 1),
-            "ask_rows": [(name, n, round(p50, 1), round(p95, 1)) for name, n, p50, p95, _ in rows],
-            "disk_mb_per_100k": round(
-                _disk_bytes(data_dir) / archive_passages * 100_000 / 2**20, 1
-            ),
+            "latency_passages": largest.passages,
+            "ask_p50_ms": unfiltered[2],
+            "ask_p95_ms": unfiltered[3],
+            "ask_filtered_p95_ms": max(row[3] for row in largest.rows[1:]),
+            "disk_mb_per_100k": largest.disk_mb_per_100k,
+            "vector_recall_at_10": largest.recall_at_10,
+            "ask_peak_rss_mb": largest.peak_rss_mb,
+            "sizes": [asdict(size) for size in sizes],
         }
     else:
         figures |= {
@@ -289,7 +282,10 @@ KEYS = (
     "ask_p95_ms",
     "ask_filtered_p95_ms",
     "disk_mb_per_100k",
+    "vector_recall_at_10",
+    "ask_peak_rss_mb",
     "peak_rss_mb",
+    "sizes",
 )
 
 
@@ -310,25 +306,14 @@ def render(figures: dict[str, Any], device: str | None) -> str:
         f"{'ingest / raw model (CPU seconds)':<38} {f['ingest_cpu_ratio']:>9}"
         "   (robust to other load on the machine)",
     ]
-    if f.get("ask_p50_ms") is not None:
-        lines += [
-            "",
-            f"ask latency at {f['latency_passages']} passages (the eval set's real passages "
-            "repeated, sentence order rotated, vectors perturbed sigma 0.01: see "
-            "bench/ask_latency.py)",
-        ]
-        for name, n, p50, p95 in f["ask_rows"]:
-            lines.append(f"{'  ' + name:<38} {'n=' + str(n):>9}  p50 {p50:>6} ms  p95 {p95:>6} ms")
-        lines += [
-            f"{'ask p50 / p95 unfiltered (ms)':<38} {f['ask_p50_ms']:>9} / {f['ask_p95_ms']}",
-            f"{'ask p95 filtered, all rows (ms)':<38} {f['ask_filtered_p95_ms']:>9}",
-            f"{'disk MB per 100k (at that archive)':<38} {f['disk_mb_per_100k']:>9}",
-        ]
+    if f.get("sizes"):
+        sizes = [SizeFigures(**size) for size in f["sizes"]]
+        lines += ["", render_sizes(sizes)]
     else:
         lines.append("ask latency: ../shared/eval absent: skipped")
     lines += [
         f"{'disk MB per 100k (ingest archive)':<38} {f['ingest_disk_mb_per_100k']:>9}",
-        f"{'peak RSS MB':<38} {f['peak_rss_mb']:>9}",
+        f"{'peak RSS MB (this process: ingest)':<38} {f['peak_rss_mb']:>9}",
     ]
     return "\n".join(lines)
 

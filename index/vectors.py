@@ -8,7 +8,7 @@ else is stored beside a vector: the text lives in SQLite, and filters are applie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -92,6 +92,20 @@ class VectorIndex:
             found.update(page["ids"])
             if len(page["ids"]) < self._max_batch:
                 return found
+            offset += self._max_batch
+
+    def pages_of_vectors(self) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Every id with its vector, a page at a time: for comparing the index's search with an
+        exact one (``make bench``), not for serving."""
+        offset = 0
+        while True:
+            page = self._collection.get(
+                include=["embeddings"], limit=self._max_batch, offset=offset
+            )
+            if page["ids"]:
+                yield list(page["ids"]), np.asarray(page["embeddings"], dtype=np.float32)
+            if len(page["ids"]) < self._max_batch:
+                return
             offset += self._max_batch
 
     def delete(self, ids: Sequence[str]) -> None:

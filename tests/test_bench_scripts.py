@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -28,3 +29,31 @@ def test_a_benchmark_starts_as_make_starts_it(command: list[str]) -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "usage:" in run.stdout
+
+
+class _Index:
+    """A stand-in for ``VectorIndex``: its vectors in two pages and a search to judge."""
+
+    def __init__(self, vectors: np.ndarray, search: str) -> None:
+        self.vectors, self.search = vectors, search
+
+    def pages_of_vectors(self):  # type: ignore[no-untyped-def]
+        ids = [f"p{i}" for i in range(len(self.vectors))]
+        yield ids[:50], self.vectors[:50]
+        yield ids[50:], self.vectors[50:]
+
+    def query(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        scores = self.vectors @ vector
+        order = np.argsort(-scores) if self.search == "exact" else np.argsort(scores)
+        return [(f"p{i}", float(scores[i])) for i in order[:limit]]
+
+
+def test_vector_recall_compares_the_search_with_an_exact_one() -> None:
+    from bench.ask_latency import vector_recall
+
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((120, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = rng.standard_normal((7, 16)).astype(np.float32)
+    assert vector_recall(_Index(vectors, "exact"), queries, 10) == 1.0  # type: ignore[arg-type]
+    assert vector_recall(_Index(vectors, "farthest"), queries, 10) == 0.0  # type: ignore[arg-type]

@@ -218,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--passages", type=int, default=10_000, help="passages to ingest")
     bench.add_argument("--device", choices=("cpu", "cuda"), help="where the model embeds")
     bench.add_argument(
-        "--latency-passages", type=int, default=100_000, help="archive size for ask latency"
+        "--latency-passages",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000, 1_000_000],
+        help="archive sizes for ask latency (each built once under --cache)",
     )
     bench.add_argument("--questions", type=int, default=200, help="asks per latency row")
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval"), help="shared data")

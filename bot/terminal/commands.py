@@ -453,7 +453,8 @@ async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         print("archivist bench: run it from a checkout of archivist", file=sys.stderr)
         return 2
     command = [sys.executable, "-m", "bench", "scale", "--eval", str(args.eval)]
-    command += ["--passages", str(args.passages), "--latency-passages", str(args.latency_passages)]
+    command += ["--passages", str(args.passages), "--latency-passages"]
+    command += [str(size) for size in args.latency_passages]
     command += ["--questions", str(args.questions), "--cache", str(args.cache)]
     if args.device:
         command += ["--device", args.device]
