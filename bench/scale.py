@@ -268,11 +268,6 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)] if ordered else float("nan")
-
-
 KEYS = (
     "passages",
     "ingest_passages_per_s",
