@@ -22,12 +22,17 @@ def progress_bar(fraction: float, width: int = 20) -> str:
 
 
 def progress_text(where: str, progress: Progress) -> str:
+    # While a rebuild embeds, no file has been read yet: its own count is what moves.
+    counts = (
+        f"passages {progress.rebuilt}/{progress.rebuild_total} embedded into the new generation"
+        if progress.rebuilding
+        else f"files {progress.files}/{progress.files_total} · pages {progress.pages} · "
+        f"passages {progress.passages} · vectors {progress.vectors}"
+    )
     return (
         f"**Re-indexing** `{where}`\n"
         f"`{progress_bar(progress.fraction)}` {progress.fraction:.0%} · {progress.phase}\n"
-        f"files {progress.files}/{progress.files_total} · pages {progress.pages} · "
-        f"passages {progress.passages} · vectors {progress.vectors} · "
-        f"{progress.rate:.1f} passages/s · ETA {_duration(progress.eta)}"
+        f"{counts} · {progress.rate:.1f} passages/s · ETA {_duration(progress.eta)}"
     )
 
 

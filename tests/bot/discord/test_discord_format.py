@@ -20,7 +20,9 @@ from bot.discord.markdown import (
     MAX_EMBEDS_PER_MESSAGE,
     MAX_FIELDS_PER_EMBED,
 )
+from bot.discord.reindex_messages import progress_text
 from bot.services.compare import Comparison, SiteAnswer
+from bot.services.reindex import Progress
 from index.models import Hit, Passage, PassageKind
 
 
@@ -209,3 +211,13 @@ def test_a_comparison_of_many_long_answers_stays_within_discords_limits() -> Non
     assert embeds[0].description.endswith(r"Nothing from Silent \_Times\_ answers it.")
     assert embeds[-1].footer.text and not any(embed.footer.text for embed in embeds[:-1])
     assert sum(embed.title == r"Silent \_Times\_" for embed in embeds) == 1
+
+
+def test_a_rebuilds_progress_counts_the_passages_it_embeds() -> None:
+    rebuilding = Progress(files_total=566, rebuilding=True, rebuilt=3_000, rebuild_total=7_764)
+    text = progress_text("news", rebuilding)
+    assert "rebuilding the vectors" in text
+    assert "passages 3000/7764 embedded into the new generation" in text
+    assert "files 0/566" not in text
+    reading = progress_text("news", Progress(files_total=566, files=12, pages=10, passages=80))
+    assert "files 12/566 · pages 10 · passages 80" in reading
