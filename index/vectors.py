@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -85,25 +86,21 @@ class VectorIndex:
 
     def ids(self) -> set[str]:
         """Every id in the collection, read in pages (the ids only, no vectors)."""
-        found: set[str] = set()
-        offset = 0
-        while True:
-            page = self._collection.get(include=[], limit=self._max_batch, offset=offset)
-            found.update(page["ids"])
-            if len(page["ids"]) < self._max_batch:
-                return found
-            offset += self._max_batch
+        return {pid for page in self._pages(include=[]) for pid in page["ids"]}
 
     def pages_of_vectors(self) -> Iterator[tuple[list[str], np.ndarray]]:
         """Every id with its vector, a page at a time: for comparing the index's search with an
         exact one (``make bench``), not for serving."""
+        for page in self._pages(include=["embeddings"]):
+            yield list(page["ids"]), np.asarray(page["embeddings"], dtype=np.float32)
+
+    def _pages(self, include: list[str]) -> Iterator[Any]:
+        """The collection read ``_max_batch`` records at a time (non-empty pages only)."""
         offset = 0
         while True:
-            page = self._collection.get(
-                include=["embeddings"], limit=self._max_batch, offset=offset
-            )
+            page = self._collection.get(include=include, limit=self._max_batch, offset=offset)
             if page["ids"]:
-                yield list(page["ids"]), np.asarray(page["embeddings"], dtype=np.float32)
+                yield page
             if len(page["ids"]) < self._max_batch:
                 return
             offset += self._max_batch

@@ -28,7 +28,7 @@ from bot.answering.features import (
 from bot.answering.reading import (
     ABOUT_WORDS,
     named_numbers,
-    names_numbers,
+    numbers_check,
     on_subject,
     speaker_terms,
     subject_terms,
@@ -191,7 +191,7 @@ def compose(
     (``subject_terms``, ``SUBJECT_COVERAGE``), and any ask for a named person's words quotes only
     passages naming them (``speaker_terms``); either declines when no sentence qualifies. A code
     or a year the question names ("Boeing's 777X", "the third quarter of 2021") must be named
-    where the quote is (``names_numbers``): a page on topic that holds the asked figure of another
+    where the quote is (``numbers_check``): a page on topic that holds the asked figure of another
     aircraft or another year is a near miss, declined.
 
     ``sentences`` are the sentence spans of the hits' passages in passage order, and
@@ -230,19 +230,8 @@ def compose(
         quotable = [i for i in quotable if allowed[i]]
     numbers = named_numbers(question) if gated else None
     if numbers:
-        pages: dict[str, list[Passage]] = {}
-        for hit in hits:
-            pages.setdefault(hit.passage.document_id, []).append(hit.passage)
-        quotable = [
-            i
-            for i in quotable
-            if names_numbers(
-                numbers,
-                sentences[i][0].passage,
-                pages[sentences[i][0].passage.document_id],
-                sentences[i][1].of(sentences[i][0].passage.text),
-            )
-        ]
+        fits = numbers_check(numbers, hits)
+        quotable = [i for i in quotable if fits(sentences[i][0].passage, sentences[i][1])]
     top = max(quotable, key=lambda i: scores[i]) if quotable else int(np.argmax(scores))
     best = candidates[top]
     inputs = abstention_inputs(question, hits, sentences, rows, logits, top)

@@ -13,7 +13,7 @@ patterns back.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -651,26 +651,44 @@ def named_numbers(question: str) -> NamedNumbers:
     )
 
 
-def names_numbers(
-    named: NamedNumbers, passage: Passage, page: Sequence[Passage], sentence: str
-) -> bool:
-    """Whether ``sentence`` of ``passage`` may answer for what the question names: every code
-    written in the passage (or its page's title, site, or reader: "v2787"); every event year
-    written on the ``page`` (the passages of it an answer sees, its title) or the page's own
-    year, unless the page is undated (its year cannot be judged then); and, for the period's
-    year, no other year in the sentence unless the page names the period's year."""
-    if not named:
-        return True
-    if named.codes:
-        own = f"{passage.text} {passage.title or ''} {passage.site or ''} {passage.author or ''}"
-        if not named.codes <= {token.lower() for token in _TOKEN.findall(own)}:
+def numbers_check(named: NamedNumbers, hits: Sequence[Hit]) -> Callable[[Passage, Span], bool]:
+    """Whether a sentence (its span) of a passage of ``hits`` may answer for what the question
+    names: every code written in the passage (or its page's title, site, or reader: "v2787");
+    every event year written on its page (the passages of it among ``hits``, its title) or the
+    page's own year, unless the page is undated (its year cannot be judged then); and, for the
+    period's year, no other year in the sentence unless the page names the period's year. Each
+    page and passage is read once, however many of its sentences are asked about."""
+    page_text: dict[str, list[str]] = {}
+    for hit in hits:
+        page_text.setdefault(hit.passage.document_id, []).append(hit.passage.text)
+    held_on_page: dict[str, set[str]] = {}
+    passage_fits: dict[str, bool] = {}
+
+    def held(passage: Passage) -> set[str]:
+        """The words written on the passage's page as far as the answer sees it, and its year."""
+        if passage.document_id not in held_on_page:
+            written = " ".join(page_text.get(passage.document_id, [passage.text]))
+            words_held = set(_TOKEN.findall(f"{written} {passage.title or ''}"))
+            year = {passage.published[:4]} if passage.published else set()
+            held_on_page[passage.document_id] = words_held | year
+        return held_on_page[passage.document_id]
+
+    def passage_names(passage: Passage) -> bool:
+        if named.codes:
+            own = " ".join(
+                (passage.text, passage.title or "", passage.site or "", passage.author or "")
+            )
+            if not named.codes <= {token.lower() for token in _TOKEN.findall(own)}:
+                return False
+        return not (named.event_years and passage.published) or named.event_years <= held(passage)
+
+    def fits(passage: Passage, sentence: Span) -> bool:
+        if passage.passage_id not in passage_fits:
+            passage_fits[passage.passage_id] = passage_names(passage)
+        if not passage_fits[passage.passage_id]:
             return False
-    if not (named.event_years or named.period_years):
+        if named.period_years and not named.period_years <= held(passage):
+            return not set(_NAMED_YEAR.findall(sentence.of(passage.text))) - named.period_years
         return True
-    written = " ".join(p.text for p in page) + f" {passage.title or ''}"
-    held = set(_TOKEN.findall(written)) | ({passage.published[:4]} if passage.published else set())
-    if passage.published and not named.event_years <= held:
-        return False
-    if named.period_years and not named.period_years <= held:
-        return not set(_NAMED_YEAR.findall(sentence)) - named.period_years
-    return True
+
+    return fits
