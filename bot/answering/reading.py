@@ -393,7 +393,7 @@ _WORDS_AFTER = re.compile(r"(?:[\s,(-]+[\w'’$]+){1,4}")
 _WORDS_BEFORE = re.compile(r"(?:[\w'’$]+[\s,()-]+){1,3}$")
 _TIMES = re.compile(r"\b(?:once|twice|thrice)\b|\b\d+ times\b", re.I)
 _AGE = re.compile(
-    r"\b\d{1,3}[- ]years?[- ]old\b|\b\d{1,3} years? of age\b|\baged? \d{1,3}\b|"
+    r"\b\d{1,3}[- ]years?[- ]old\b|\b\d{1,3} years? of age\b|\baged? (?:of )?\d{1,3}\b|"
     r"\b[A-Z][\w'’-]+, \d{1,3}\b(?![,.]\d)|\(\d{1,3}\)",
 )
 _DATE_IN_SENTENCE = re.compile(
@@ -401,6 +401,7 @@ _DATE_IN_SENTENCE = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
     r"tonight|last (?:week|month|year)|next (?:week|month|year))\b|\b\d+(?:st|nd|rd|th) minute\b|"
     r"\b\d[\d,.]* (?:years? ago|bp|bc|bce|ad)\b|\b(?:\w+th|\d+(?:st|nd|rd|th)) century\b|"
+    r"\bworld war (?:i{1,2}|one|two|[12])\b|\b(?:first|second) world war\b|"
     rf"\b(?:{_MONTHS})\b",
     re.I,
 )
@@ -408,7 +409,10 @@ _DATE_IN_SENTENCE = re.compile(
 _NAME_RUN = re.compile(
     r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|von|van|der|al|bin|la|le|of|the)\s+)?[A-Z][\w'’.-]*)*"
 )
-_PLACE = re.compile(r"\b(?:in|at|from|near|to|of|outside)\s+(?:the\s+)?[A-Z][\w'’-]+")
+_PLACE = re.compile(
+    r"\b(?:in|at|from|near|to|of|outside|throughout|across|around|within|inside)\s+(?:the\s+)?"
+    r"[A-Z][\w'’-]+"
+)
 # Words after the wh-word that are not what the question asks about.
 _NOT_FOCUS = frozenset(
     """did does do is was were are has have had will would can could should much many long
