@@ -61,6 +61,17 @@ OVERFETCH_MAX = 1_000
 # they barely move BM25, and each one makes the OR query walk a huge posting list.
 COMMON_TERM_SHARE = 0.08
 COMMON_TERM_MIN_PASSAGES = 2_000
+# FTS5 scores every row that holds any term of the OR query (a LIMIT does not prune it): ~1 ms
+# per 1,000 postings. Past 100k passages even the terms under the share above hold tens of
+# thousands of rows each, so the query keeps the question's rarest terms while their postings
+# add up to at most this (always one term): the words that pick the passage. The dense side still
+# reads the whole question. Smaller archives never reach it (the share above caps each term).
+LEXICAL_POSTINGS_BUDGET = 20_000
+# A filter's facet tokens join the FTS5 query with AND, which walks the facet's posting list: for
+# a filter admitting half of 1M passages (the comments) that costs ~10 ms more than the query
+# without it. A filter admitting at least this share over-fetches unfiltered instead and keeps
+# what it admits, as the dense search does; narrower ones are faster with the AND.
+LEXICAL_OVERFETCH_SHARE = 0.25
 # Once this many passages have vectors, the archive fits its projection (``vector_codec``) on
 # their sentence vectors (~10k of them, 25 times the model's dimension) and stores vectors
 # projected from then on; smaller archives keep full int8 copies, whose room does not matter.
@@ -365,14 +376,21 @@ class Archive:
         }
 
     async def lexical_terms(self, query: str) -> list[str]:
-        """The query's content words minus those so common they only slow FTS5 down."""
+        """The query's content words minus those so common they only slow FTS5 down
+        (``COMMON_TERM_SHARE``, ``LEXICAL_POSTINGS_BUDGET``)."""
         terms = content_words(query)
         total = await self._passages_total()
         if total < COMMON_TERM_MIN_PASSAGES or len(terms) < 2:
             return terms
         frequencies, _ = await self.document_frequencies(terms)
-        kept = [t for t in terms if frequencies.get(t, 0) <= COMMON_TERM_SHARE * total]
-        return kept or terms
+        kept = [t for t in terms if frequencies.get(t, 0) <= COMMON_TERM_SHARE * total] or terms
+        postings, within = 0, set()
+        for term in sorted(set(kept), key=lambda t: frequencies.get(t, 0)):
+            postings += frequencies.get(term, 0)
+            if within and postings > LEXICAL_POSTINGS_BUDGET:
+                break
+            within.add(term)
+        return [t for t in kept if t in within]
 
     async def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """Passage counts per term (0 for a term no passage has) and the archive's passage
@@ -482,6 +500,12 @@ class Archive:
         total = max(await self._passages_total(), admitted)
         fetch = min(OVERFETCH_MAX, math.ceil(limit * total / admitted * 1.5))
         found = await self.nearest(vector, fetch)
+        return await self._keep_admitted(found, filters, limit)
+
+    async def _keep_admitted(
+        self, found: list[tuple[str, float]], filters: SearchFilters, limit: int
+    ) -> list[tuple[str, float]]:
+        """The first ``limit`` of an over-fetched, unfiltered ranking that ``filters`` admits."""
         table = await self._projected_table() if await self.projection() is not None else None
         if table is not None:
             keep = table.admitted([pid for pid, _ in found], await self._filter_seqs(filters))
@@ -501,7 +525,8 @@ class Archive:
     async def _filter_seqs(self, filters: SearchFilters) -> np.ndarray:
         seqs = self._admitted_seqs.get(filters)
         if seqs is None:
-            seqs = np.sort(np.asarray(await self.store.sequences_matching(filters), np.int64))
+            found = await self.store.facet_sequences(filters, await self._dated())
+            seqs = np.asarray(found, np.int64)
             if len(self._admitted_seqs) >= 64:
                 self._admitted_seqs.clear()
             self._admitted_seqs[filters] = seqs
@@ -513,7 +538,9 @@ class Archive:
         until the archive changes."""
         admitted = self._admitted.get(filters)
         if admitted is None:
-            admitted = await self.store.count_matching(filters, cap=EXACT_SEARCH_MAX + 1)
+            admitted = len(
+                await self.store.facet_sequences(filters, await self._dated(), EXACT_SEARCH_MAX + 1)
+            )
             if len(self._admitted) >= 256:
                 self._admitted.clear()
             self._admitted[filters] = admitted
@@ -559,13 +586,31 @@ class Archive:
 
     async def _lexical(self, query: str, filters: SearchFilters) -> list[tuple[str, float]]:
         terms = await self.lexical_terms(query)
-        if filters.since or filters.until:
-            if not self._bounds_read:
-                self._published_bounds = await self.store.published_bounds()
-                self._bounds_read = True
-            if self._published_bounds is None:
-                return []  # no page has a date: none is inside a period
+        if (filters.since or filters.until) and await self._dated() is None:
+            return []  # no page has a date: none is inside a period
+        share = await self._admitted_share(filters)
+        if share >= LEXICAL_OVERFETCH_SHARE:
+            # BM25 reads the whole archive's statistics either way, so the admitted passages
+            # of an unfiltered ranking come in the order the filtered query would give them.
+            fetch = min(OVERFETCH_MAX, math.ceil(CANDIDATES / share * 1.5))
+            found = await self.store.lexical_search(terms, SearchFilters(), fetch)
+            return await self._keep_admitted(found, filters, CANDIDATES)
         return await self.store.lexical_search(terms, filters, CANDIDATES, self._published_bounds)
+
+    async def _dated(self) -> tuple[date, date] | None:
+        """The archive's first and last publication dates (None: nothing is dated), as of the
+        last ``refresh``."""
+        if not self._bounds_read:
+            self._published_bounds = await self.store.published_bounds()
+            self._bounds_read = True
+        return self._published_bounds
+
+    async def _admitted_share(self, filters: SearchFilters) -> float:
+        """The share of the archive ``filters`` admits when it is broad (past
+        ``EXACT_SEARCH_MAX``, where the dense search keeps the admitted seqs anyway), else 0."""
+        if filters.is_empty() or await self._admitted_count(filters) <= EXACT_SEARCH_MAX:
+            return 0.0
+        return len(await self._filter_seqs(filters)) / max(await self._passages_total(), 1)
 
     async def passage(self, passage_id: str) -> Passage | None:
         return (await self.store.passages([passage_id])).get(passage_id)

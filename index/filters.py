@@ -49,21 +49,9 @@ def documents_join(where: str) -> str:
 
 
 class FilteredQueries(StoreBase):
-    """Which passages a filter admits: counted, listed, or picked out of candidates (the
-    filtered dense search in ``Archive.dense_search``)."""
-
-    async def count_matching(self, filters: SearchFilters, cap: int | None = None) -> int:
-        """How many passages a filter admits (at most ``cap``, which bounds the cost for broad
-        filters): decides between exact and over-fetched search."""
-        where, params = filter_sql(filters)
-        limit = "" if cap is None else f" LIMIT {int(cap)}"
-        join = documents_join(where)
-        sql = f"""
-            SELECT count(*) FROM (SELECT 1 FROM passages p{join} WHERE 1{where}{limit})
-        """
-        async with self._db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+    """Which passages a filter admits: their vectors, or picked out of candidates (the
+    filtered dense search in ``Archive.dense_search``). Counting and listing them reads the
+    facet tokens instead (``LexicalSearch.facet_sequences``)."""
 
     async def vectors_matching(self, filters: SearchFilters) -> tuple[list[str], list[bytes]]:
         """Ids and packed vectors of every embedded passage the filter admits."""
@@ -77,15 +65,6 @@ class FilteredQueries(StoreBase):
         async with self._db.execute(sql, params) as cursor:
             rows = await cursor.fetchall()
         return [row[0] for row in rows], [row[1] for row in rows]
-
-    async def sequences_matching(self, filters: SearchFilters) -> list[int]:
-        """The ``seq`` of every passage the filter admits (integers only: cheap to carry)."""
-        where, params = filter_sql(filters)
-        join = documents_join(where)
-        async with self._db.execute(
-            f"SELECT p.seq FROM passages p{join} WHERE 1{where}", params
-        ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
 
     async def admitted(self, passage_ids: Sequence[str], filters: SearchFilters) -> set[str]:
         """Which of ``passage_ids`` the filter admits."""

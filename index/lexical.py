@@ -99,6 +99,25 @@ class LexicalSearch(StoreBase):
         async with self._db.execute(sql, [query, limit]) as cursor:
             return [(pid, -score) for pid, score in await cursor.fetchall()]
 
+    async def facet_sequences(
+        self,
+        filters: SearchFilters,
+        published_bounds: tuple[date, date] | None,
+        cap: int | None = None,
+    ) -> list[int]:
+        """The seqs of the passages ``filters`` admits (``filters`` not empty), ascending, at
+        most ``cap``, read from the facet tokens' posting lists: FTS5 intersects them by seeking
+        through the shorter one, where SQL walks every passage of the broadest condition ("kind
+        = comment", half the archive: ~0.7 s at 1M passages) to find the few of one year.
+        ``published_bounds``: the archive's first and last publication dates."""
+        facets = facet_query(filters, published_bounds)
+        if facets is None:
+            return []
+        limit = "" if cap is None else f" LIMIT {int(cap)}"
+        sql = f"SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rowid{limit}"
+        async with self._db.execute(sql, [facets.removeprefix(" AND ")]) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
     async def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         """In how many passages each term occurs (FTS5's own tokens: folded, no diacritics)."""
         if not terms:

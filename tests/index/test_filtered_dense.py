@@ -82,3 +82,82 @@ async def test_common_terms_leave_the_lexical_query(
         assert await archive.lexical_terms("storm") == ["storm"]
     finally:
         await archive.close()
+
+
+async def test_the_lexical_query_keeps_the_rarest_terms_within_the_postings_budget(
+    tmp_path: Path, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive_module, "COMMON_TERM_MIN_PASSAGES", 1)
+    monkeypatch.setattr(archive_module, "COMMON_TERM_SHARE", 1.0)
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        # "storm" is in all 20 passages, "harbour" in the 10 articles, "r2013" in one comment
+        question = "storm harbour r2013"
+        assert await archive.lexical_terms(question) == ["storm", "harbour", "r2013"]
+        monkeypatch.setattr(archive_module, "LEXICAL_POSTINGS_BUDGET", 11)
+        assert await archive.lexical_terms(question) == ["harbour", "r2013"]
+        monkeypatch.setattr(archive_module, "LEXICAL_POSTINGS_BUDGET", 5)
+        assert await archive.lexical_terms(question) == ["r2013"]
+        # the rarest term stays even past the budget: the query is never empty
+        monkeypatch.setattr(archive_module, "LEXICAL_POSTINGS_BUDGET", 0)
+        assert await archive.lexical_terms("storm harbour") == ["harbour"]
+    finally:
+        await archive.close()
+
+
+async def test_a_broad_filter_over_fetches_the_lexical_ranking_and_keeps_what_it_admits(
+    tmp_path: Path, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        cases = [
+            SearchFilters(kind="comment"),
+            SearchFilters(kind="article", site="Gazette"),
+            SearchFilters(since=date(2015, 1, 1), until=date(2016, 12, 31)),
+            SearchFilters(author="r2013"),
+        ]
+        by_facets = [await archive._lexical("storm wall harbour", f) for f in cases]
+        searched: list[SearchFilters] = []
+        search = archive.store.lexical_search
+
+        async def recorded(terms: list[str], filters: SearchFilters, *args: object) -> object:
+            searched.append(filters)
+            return await search(terms, filters, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(archive.store, "lexical_search", recorded)
+        monkeypatch.setattr(archive_module, "EXACT_SEARCH_MAX", 1)
+        monkeypatch.setattr(archive_module, "LEXICAL_OVERFETCH_SHARE", 0.01)
+        archive.changed()
+        over_fetched = [await archive._lexical("storm wall harbour", f) for f in cases]
+        assert searched == [SearchFilters()] * 3 + [cases[3]]  # one reader: no broad filter
+        assert [[pid for pid, _ in found] for found in over_fetched] == [
+            [pid for pid, _ in found] for found in by_facets
+        ]
+        assert all(by_facets[:3])
+    finally:
+        await archive.close()
+
+
+async def test_the_facet_tokens_admit_what_the_filter_sql_admits(
+    tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        seqs, ids, _ = await archive.store.all_passage_vectors()
+        seq_of = dict(zip(ids, seqs, strict=True))
+        bounds = await archive.store.published_bounds()
+        for filters in [
+            SearchFilters(kind="comment"),
+            SearchFilters(site="gazette"),
+            SearchFilters(kind="article", since=date(2015, 1, 1), until=date(2016, 12, 31)),
+            SearchFilters(author="R2013"),
+            SearchFilters(since=date(2030, 1, 1)),
+            SearchFilters(until=date(2012, 6, 30)),
+        ]:
+            admitted = await archive.store.admitted(list(ids), filters)
+            expected = sorted(seq_of[pid] for pid in admitted)
+            assert await archive.store.facet_sequences(filters, bounds) == expected, filters
+            capped = await archive.store.facet_sequences(filters, bounds, cap=2)
+            assert capped == expected[:2]
+    finally:
+        await archive.close()
