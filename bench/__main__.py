@@ -47,7 +47,8 @@ def main() -> None:
     parser.add_argument(
         "--chroma-server",
         action="store_true",
-        help="warc: vectors in a chroma server process (CHROMA_URL), its memory measured apart",
+        help="warc: vectors in a chroma server process (CHROMA_URL), its memory measured apart;"
+        " ask: the latency rows with the archive's vectors served by one",
     )
     parser.add_argument("--cache", type=Path, default=Path("build/bench"), help="scratch")
     args = parser.parse_args()

@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import random
 import resource
 import sqlite3
@@ -35,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import BENCHMARKS
+from bench.chroma_server import start_chroma, stop_chroma
 from bot.answering.engine import Engine
 from bot.evals.qa_data import CACHE, build_archive, cache_key, load_distractors, load_squad
 from bot.settings import Settings
@@ -224,13 +226,24 @@ async def latency_sizes(args: argparse.Namespace) -> list[SizeFigures] | None:
     measured = []
     for passages in args.latency_passages:
         data_dir = await _archive_of(args, passages, settings, real_dir)
-        child = await asyncio.to_thread(
-            subprocess.run,
-            [*CHILD, str(data_dir), str(squad), "--questions", str(args.questions)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        env = dict(os.environ)
+        server = None
+        with (args.cache / f"chroma-server-{passages}.log").open("wb") as log:
+            if getattr(args, "chroma_server", False):
+                # The archive's own collections, served: the same vectors as embedded.
+                server, env["CHROMA_URL"] = start_chroma(data_dir / "chroma", log)
+            try:
+                child = await asyncio.to_thread(
+                    subprocess.run,
+                    [*CHILD, str(data_dir), str(squad), "--questions", str(args.questions)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    env=env,
+                )
+            finally:
+                if server is not None:
+                    stop_chroma(server)
         if child.returncode != 0:
             raise RuntimeError(f"asking the {passages}-passage archive failed:\n{child.stderr}")
         found = json.loads(child.stdout.strip().splitlines()[-1])
@@ -310,6 +323,8 @@ async def ask_latency(args: argparse.Namespace) -> None:
     if measured is None:
         print(f"bench ask: {args.eval / 'qa' / 'xquad.en.json'} not found: skipped")
         return
+    if getattr(args, "chroma_server", False):
+        print("vectors served by a chroma server process (CHROMA_URL) on 127.0.0.1")
     print(render_sizes(measured))
 
 

@@ -38,7 +38,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,9 +46,9 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from bench import BENCHMARKS
+from bench.chroma_server import start_chroma, stop_chroma
 from bench.warc_generator import MB, Manifest, cached_warc
 
 SAMPLE_SECONDS = 0.2
@@ -98,32 +97,6 @@ def _peak_kb(pid: int) -> int:
     return 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start_chroma(data_dir: Path, log: BinaryIO) -> tuple[subprocess.Popen[bytes], str]:
-    """A chroma server on a free local port, as the README's CHROMA_URL setup runs one."""
-    port = _free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(data_dir / "chroma-server"), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and server.poll() is None:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return server, f"http://127.0.0.1:{port}"
-        time.sleep(0.2)
-    server.kill()
-    server.wait()
-    raise RuntimeError(f"the chroma server did not start (see {data_dir / 'chroma.log'})")
-
-
 def measure(path: Path, manifest: Manifest, args: argparse.Namespace, work: Path) -> Row:
     """Ingest ``path`` with the real CLI in a fresh data directory; its figures."""
     archivist = Path(sys.executable).with_name("archivist")
@@ -144,7 +117,7 @@ def measure(path: Path, manifest: Manifest, args: argparse.Namespace, work: Path
             (data_dir / "chroma.log").open("wb") as log,
         ):
             if getattr(args, "chroma_server", False):
-                server, env["CHROMA_URL"] = _start_chroma(data_dir, log)
+                server, env["CHROMA_URL"] = start_chroma(data_dir / "chroma-server", log)
             started = time.perf_counter()
             child = subprocess.Popen(command, env=env, stdout=out, stderr=err)
 
@@ -188,12 +161,7 @@ def measure(path: Path, manifest: Manifest, args: argparse.Namespace, work: Path
     finally:
         stop.set()
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_chroma(server)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import ROOT
+
+from index.archive import Archive
+from index.embedder import HashEmbedder
+from ingest.chunking import build_document
+from ingest.page import Page
 
 
 @pytest.mark.parametrize(
@@ -57,3 +63,31 @@ def test_vector_recall_compares_the_search_with_an_exact_one() -> None:
     queries = rng.standard_normal((7, 16)).astype(np.float32)
     assert vector_recall(_Index(vectors, "exact"), queries, 10) == 1.0  # type: ignore[arg-type]
     assert vector_recall(_Index(vectors, "farthest"), queries, 10) == 0.0  # type: ignore[arg-type]
+
+
+async def test_a_chroma_server_on_an_archives_folder_serves_its_own_vectors(
+    tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    # bench ask --chroma-server asks the very archive it measured embedded, through a server.
+    from bench.chroma_server import start_chroma, stop_chroma
+
+    async with await Archive.open(tmp_path / "data", embedder=hash_embedder) as archive:
+        await archive.save_document(
+            build_document(Page(origin="/a.txt", format="text", body=["Storm hits the harbour."]))
+        )
+        await archive.sync_vectors()
+        query = (await archive.embed(["harbour storm"]))[0]
+        embedded = await archive.nearest(query, 5)
+    with (tmp_path / "chroma.log").open("wb") as log:
+        server, url = start_chroma(tmp_path / "data" / "chroma", log)
+        try:
+            async with await Archive.open(
+                tmp_path / "data", embedder=hash_embedder, chroma_url=url
+            ) as served:
+                assert [pid for pid, _ in await served.nearest(query, 5)] == [
+                    pid for pid, _ in embedded
+                ]
+                assert embedded
+        finally:
+            stop_chroma(server)
+    assert server.returncode is not None
