@@ -533,8 +533,8 @@ class Archive:
         return seqs
 
     async def _admitted_count(self, filters: SearchFilters) -> int:
-        """How many passages ``filters`` admits, capped just past ``EXACT_SEARCH_MAX``: a broad
-        filter needs no exact count, and counting half of 100k passages costs ~25 ms. Cached
+        """How many passages ``filters`` admits, capped just past ``EXACT_SEARCH_MAX`` (a broad
+        filter needs no exact count), read from the facet tokens (``facet_sequences``). Cached
         until the archive changes."""
         admitted = self._admitted.get(filters)
         if admitted is None:
