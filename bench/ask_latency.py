@@ -12,12 +12,15 @@ words, so FTS5 posting lists grow as they would) and gets its passage and senten
 small Gaussian noise (sigma 0.01 per dimension, then renormalised). Copies are spread over 12
 sites, 2010-2024 publication dates, and half of them are reader comments by 400 named readers, so
 the filters below select realistic shares. Each archive is built once under ``--cache``.
+``--chroma-server`` asks each archive with its own collections served by ``chroma run``
+(``CHROMA_URL``) instead of the embedded client.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -227,23 +230,20 @@ async def latency_sizes(args: argparse.Namespace) -> list[SizeFigures] | None:
     for passages in args.latency_passages:
         data_dir = await _archive_of(args, passages, settings, real_dir)
         env = dict(os.environ)
-        server = None
-        with (args.cache / f"chroma-server-{passages}.log").open("wb") as log:
+        with contextlib.ExitStack() as served:
             if getattr(args, "chroma_server", False):
                 # The archive's own collections, served: the same vectors as embedded.
+                log = served.enter_context((args.cache / f"chroma-{passages}.log").open("wb"))
                 server, env["CHROMA_URL"] = start_chroma(data_dir / "chroma", log)
-            try:
-                child = await asyncio.to_thread(
-                    subprocess.run,
-                    [*CHILD, str(data_dir), str(squad), "--questions", str(args.questions)],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                    env=env,
-                )
-            finally:
-                if server is not None:
-                    stop_chroma(server)
+                served.callback(stop_chroma, server)
+            child = await asyncio.to_thread(
+                subprocess.run,
+                [*CHILD, str(data_dir), str(squad), "--questions", str(args.questions)],
+                capture_output=True,
+                text=True,
+                check=False,
+                env=env,
+            )
         if child.returncode != 0:
             raise RuntimeError(f"asking the {passages}-passage archive failed:\n{child.stderr}")
         found = json.loads(child.stdout.strip().splitlines()[-1])
