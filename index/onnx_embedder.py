@@ -35,6 +35,10 @@ PROBES = [
     "Ünïcödé, “curly quotes” and numbers 1,234.5 — in one line.",
 ]
 MIN_PROBE_COSINE = 0.9999
+# Texts per forward pass. Small batches keep the activations of a layer in the core's cache:
+# on two cores, 10k bench passages ingest 1.29x faster in batches of 8 than of 32 (4 was a
+# little faster again on this machine, 2 and 1 slower); the vectors are the same.
+BATCH_SIZE = 8
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # The pooled, normalised vector and the token embeddings it was pooled from: sentence vectors
 # are pooled from the tokens of their span in the passage's own forward pass (no extra model
@@ -179,7 +183,7 @@ def _run(session, tokenizer, texts: list[str]) -> np.ndarray:  # type: ignore[no
 class OnnxEmbedder:
     """A sentence-transformers model (transformer + mean pooling) run by onnxruntime on CPU."""
 
-    def __init__(self, name: str, model_dir: Path, batch_size: int = 32) -> None:
+    def __init__(self, name: str, model_dir: Path, batch_size: int = BATCH_SIZE) -> None:
         max_length = _check_architecture(model_dir)
         graph = cache_root() / _cache_key(model_dir) / "model.onnx"
         if not graph.exists():
@@ -188,7 +192,7 @@ class OnnxEmbedder:
         self._tokenizer = _tokenizer(model_dir, max_length)
         self._session = _session(graph)
         self.dimension = int(self._session.get_outputs()[0].shape[1] or self._probe_dimension())
-        self._batch_size = batch_size
+        self.batch_size = batch_size
 
     def _probe_dimension(self) -> int:
         return int(_run(self._session, self._tokenizer, ["x"]).shape[1])
@@ -198,8 +202,8 @@ class OnnxEmbedder:
         of each batch is padding."""
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
             vectors[batch] = _run(self._session, self._tokenizer, [texts[i] for i in batch])
         return vectors
 
@@ -217,8 +221,8 @@ class OnnxEmbedder:
         sentences = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
         missing: list[tuple[int, int]] = []
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
             encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
             inputs = _arrays(encodings)
             pooled, tokens = self._session.run(list(OUTPUTS), inputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -40,6 +41,21 @@ def test_onnx_vectors_match_torch(model, torch_embedder) -> None:
     # one at a time (no padding) gives the same vectors as in a padded batch
     one_by_one = np.vstack([model.embed([text]) for text in TEXTS])
     assert np.allclose(one_by_one, onnx_vectors, atol=1e-4)
+
+
+def test_the_batch_size_changes_speed_not_vectors(model) -> None:
+    texts = [f"{text} ({n})" for n in range(4) for text in TEXTS]  # several batches, mixed lengths
+    spans = [[(0, len(text) // 2), (len(text) // 2, len(text))] for text in texts]
+    assert isinstance(model, OnnxEmbedder)
+    assert model.batch_size < len(texts)
+    wide = copy.copy(model)
+    wide.batch_size = len(texts)
+    assert np.allclose(model.embed(texts), wide.embed(texts), atol=1e-5)
+    narrow_passages, narrow_sentences = model.embed_with_sentences(texts, spans)
+    wide_passages, wide_sentences = wide.embed_with_sentences(texts, spans)
+    assert np.allclose(narrow_passages, wide_passages, atol=1e-5)
+    for narrow, wide_rows in zip(narrow_sentences, wide_sentences, strict=True):
+        assert np.allclose(narrow, wide_rows, atol=1e-5)
 
 
 def test_rankings_match_torch(model, torch_embedder) -> None:
