@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A chroma server (http://host:port); unset keeps vectors in DATA_DIR."
     )
+    vector_search_ef: int = Field(
+        100,
+        ge=10,
+        le=100_000,
+        description="How many candidates the vector index weighs per question (HNSW ef_search):"
+        " more finds more of the exact nearest passages, at more ms per question.",
+    )
     discord_token: SecretStr | None = Field(None, description="Bot token; unset runs a console.")
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guilds to sync slash commands to at start (instant)."

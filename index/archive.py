@@ -158,8 +158,10 @@ class Archive:
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
         backend: Backend = "auto",
+        vector_search_ef: int | None = None,
     ) -> Archive:
-        """Open (creating if needed) the archive in ``data_dir``. The model loads on first use."""
+        """Open (creating if needed) the archive in ``data_dir``. The model loads on first use.
+        ``vector_search_ef`` sets the vector index's ``ef_search`` (None: as it is)."""
         store = await Store.open(data_dir / "archive.db")
         archive_id = await store.get_meta("archive_id")
         if archive_id is None:
@@ -170,7 +172,11 @@ class Archive:
             await store.set_meta("index_version", str(version))
         try:
             vectors = await asyncio.to_thread(
-                VectorIndex, data_dir / "chroma", collection_name(archive_id, version), chroma_url
+                VectorIndex,
+                data_dir / "chroma",
+                collection_name(archive_id, version),
+                chroma_url,
+                vector_search_ef,
             )
         except BaseException:
             await store.close()

@@ -26,7 +26,9 @@ class VectorIndex:
     Calls block: the async archive runs them in a worker thread.
     """
 
-    def __init__(self, path: Path, collection: str, url: str | None = None) -> None:
+    def __init__(
+        self, path: Path, collection: str, url: str | None = None, ef_search: int | None = None
+    ) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -48,19 +50,30 @@ class VectorIndex:
             path.mkdir(parents=True, exist_ok=True)
             self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         self.collection_name = collection
-        self._collection = self._client.get_or_create_collection(
+        self.ef_search = ef_search
+        self._collection = self._open_collection(collection)
+        self._max_batch = int(self._client.get_max_batch_size())
+
+    def _open_collection(self, collection: str) -> Any:
+        """The collection, created if needed, its ``ef_search`` set to this index's. chromadb
+        reads ``ef_search`` when a process first loads the index, so it is set before any
+        query; None leaves the collection's own."""
+        opened = self._client.get_or_create_collection(
             collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
         )
-        self._max_batch = int(self._client.get_max_batch_size())
+        if self.ef_search is not None:
+            hnsw = (opened.configuration_json or {}).get("hnsw") or {}
+            if hnsw.get("ef_search") != self.ef_search:
+                opened.modify(configuration={"hnsw": {"ef_search": self.ef_search}})
+        return opened
 
     def sibling(self, collection: str) -> VectorIndex:
         """Another collection on the same client (a generation being built beside this one)."""
         other = object.__new__(VectorIndex)
         other._client = self._client
         other.collection_name = collection
-        other._collection = self._client.get_or_create_collection(
-            collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
+        other.ef_search = self.ef_search
+        other._collection = other._open_collection(collection)
         other._max_batch = self._max_batch
         return other
 
