@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import BENCHMARKS
+from bench import BENCHMARKS, peak_rss_kb
 from bench.chroma_server import start_chroma, stop_chroma
 from bot.answering.engine import Engine
 from bot.evals.qa_data import CACHE, build_archive, cache_key, load_distractors, load_squad
@@ -299,12 +299,10 @@ def own_peak_rss_mb() -> float:
     """This process's peak RSS since it started. Not ``getrusage``: Linux keeps ``ru_maxrss``
     across ``execve``, so a child started by a process holding 1.3 GB (``make bench`` after its
     ingest) would report at least that. ``VmHWM`` belongs to the new address space."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        return peak_rss_kb("self") / 1024
+    except OSError:  # no /proc: not Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def vector_recall(index: VectorIndex, queries: np.ndarray, k: int) -> float:

@@ -47,7 +47,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import BENCHMARKS
+from bench import BENCHMARKS, peak_rss_kb
 from bench.chroma_server import start_chroma, stop_chroma
 from bench.warc_generator import MB, Manifest, cached_warc
 
@@ -88,15 +88,6 @@ class Row:
     exit_status: int
 
 
-def _peak_kb(pid: int) -> int:
-    """The kernel's high-water mark of ``pid``'s resident memory (VmHWM), in KiB."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def measure(path: Path, manifest: Manifest, args: argparse.Namespace, work: Path) -> Row:
     """Ingest ``path`` with the real CLI in a fresh data directory; its figures."""
     archivist = Path(sys.executable).with_name("archivist")
@@ -135,7 +126,7 @@ def measure(path: Path, manifest: Manifest, args: argparse.Namespace, work: Path
             stop.set()
             sampler.join()
             if server is not None:
-                server_peak = round(_peak_kb(server.pid) / 1024, 1)
+                server_peak = round(peak_rss_kb(server.pid) / 1024, 1)
         if child.returncode != 0:
             tail = (data_dir / "err.txt").read_text(errors="replace")[-2000:]
             print(f"ingest of {path} exited {child.returncode}:\n{tail}", file=sys.stderr)
