@@ -16,6 +16,7 @@ patching them here (as tests do) takes effect.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from index.documents import SaveOutcome, SaveResult
 from index.embedder import Backend, Embedder, load_embedder
@@ -48,6 +50,18 @@ from index.vectors import VectorIndex
 T = TypeVar("T")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@functools.cache
+def one_blas_thread() -> None:
+    """Keep numpy's BLAS (OpenBLAS) to one thread in this process. Its worker threads busy-wait
+    for a while after every matrix product, and the archive's products are small (a filter's
+    packed vectors, the hits' sentences): on two cores that spinning took a core from the
+    SQLite and chromadb threads of the search that came next. At 1M passages "... in December
+    2016" asks (a period search, then the whole archive's) went from p95 83 to 58 ms."""
+    threadpool_limits(1, user_api="blas")
+
+
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 50
 # Filtered dense search: chromadb's `where` scans every vector (~100 ms at 100k), so a filter
@@ -162,6 +176,7 @@ class Archive:
     ) -> Archive:
         """Open (creating if needed) the archive in ``data_dir``. The model loads on first use.
         ``vector_search_ef`` sets the vector index's ``ef_search`` (None: as it is)."""
+        one_blas_thread()
         store = await Store.open(data_dir / "archive.db")
         archive_id = await store.get_meta("archive_id")
         if archive_id is None:

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import index.archive as archive_module
 from index.archive import Archive
@@ -159,5 +160,20 @@ async def test_the_facet_tokens_admit_what_the_filter_sql_admits(
             assert await archive.store.facet_sequences(filters, bounds) == expected, filters
             capped = await archive.store.facet_sequences(filters, bounds, cap=2)
             assert capped == expected[:2]
+    finally:
+        await archive.close()
+
+
+async def test_opening_an_archive_keeps_numpy_blas_to_one_thread(
+    tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    # Spinning BLAS workers take a core from the search threads (see ``one_blas_thread``).
+    threadpool_limits(2, user_api="blas")
+    archive_module.one_blas_thread.cache_clear()
+    archive = await Archive.open(tmp_path, embedder=hash_embedder)
+    try:
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas, "numpy's BLAS is not loaded"
+        assert all(pool["num_threads"] == 1 for pool in blas)
     finally:
         await archive.close()
