@@ -11,7 +11,7 @@ import pytest
 from index.archive import Archive, ModelMismatch
 from index.embedder import HashEmbedder
 from index.models import SearchFilters
-from index.store import period_tokens
+from index.store import PAGE_CACHE_KIB, Store, period_tokens
 from ingest.chunking import build_document
 from ingest.page import Page, PageComment
 
@@ -330,5 +330,16 @@ async def test_pages_written_before_hosts_were_kept_get_theirs_when_names_are_se
         await store.rename_sites({"d_0": "Metro"})
         assert await store.sites() == ["Metro"]
         assert await store.site_named("metro.co.uk") == "Metro"
+    finally:
+        await store.close()
+
+
+async def test_the_store_keeps_a_larger_page_cache_than_sqlites_default(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "archive.db")
+    try:
+        async with store._db.execute("PRAGMA cache_size") as cursor:
+            row = await cursor.fetchone()
+        assert row is not None and row[0] == -PAGE_CACHE_KIB
+        assert PAGE_CACHE_KIB > 2000  # SQLite's default: -2000 (KiB)
     finally:
         await store.close()
