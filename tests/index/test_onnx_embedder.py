@@ -15,7 +15,7 @@ from index.embedder import (
     bundled_model_path,
     load_embedder,
 )
-from index.onnx_embedder import NotExportable, OnnxEmbedder
+from index.onnx_embedder import ALLOW_SPINNING, NotExportable, OnnxEmbedder
 
 TEXTS = [
     "When did fighting in Aleppo break out?",
@@ -98,3 +98,10 @@ def test_models_that_are_not_mean_pooled_stay_on_torch(tmp_path: Path) -> None:
     embedder = load_embedder(str(model_dir), "cpu")
     assert isinstance(embedder, SentenceTransformerEmbedder)
     assert embedder.embed(["hello"]).shape == (1, 384)
+
+
+def test_the_model_threads_do_not_spin_between_runs(model) -> None:
+    # A spinning pool thread takes a core from the searches that follow a question.
+    assert isinstance(model, OnnxEmbedder)
+    options = model._session.get_session_options()
+    assert options.get_session_config_entry(ALLOW_SPINNING) == "0"
