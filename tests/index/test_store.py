@@ -252,7 +252,6 @@ async def test_an_archive_of_the_older_layout_is_brought_up_to_date(tmp_path: Pa
     import sqlite3
 
     from index.schema import MIGRATIONS
-    from index.store import Store
 
     path = tmp_path / "archive.db"
     db = sqlite3.connect(path)
@@ -303,7 +302,6 @@ async def test_pages_written_before_hosts_were_kept_get_theirs_when_names_are_se
     import sqlite3
 
     from index.schema import MIGRATIONS
-    from index.store import Store
 
     path = tmp_path / "archive.db"
     db = sqlite3.connect(path)
