@@ -30,12 +30,13 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A chroma server (http://host:port); unset keeps vectors in DATA_DIR."
     )
-    vector_search_ef: int = Field(
-        100,
+    vector_search_ef: int | None = Field(
+        None,
         ge=10,
         le=100_000,
         description="How many candidates the vector index weighs per question (HNSW ef_search):"
-        " more finds more of the exact nearest passages, at more ms per question.",
+        " more finds more of the exact nearest passages, at more ms per question. Unset: set by"
+        " the archive's size when the bot starts (100 up to 12,500 passages, then one per 125).",
     )
     discord_token: SecretStr | None = Field(None, description="Bot token; unset runs a console.")
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
         "discord_token",
         "embed_device",
         "chroma_url",
+        "vector_search_ef",
         "discord_shards",
         "llm_base_url",
         "llm_model",

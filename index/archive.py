@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -45,7 +45,7 @@ from index.vector_codec import (
 from index.vector_pipeline import SyncTimings as SyncTimings
 from index.vector_pipeline import VectorPipeline as VectorPipeline
 from index.vector_pipeline import embed_passages
-from index.vectors import VectorIndex
+from index.vectors import VectorIndex, ef_search_for
 
 T = TypeVar("T")
 
@@ -172,12 +172,15 @@ class Archive:
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
         backend: Backend = "auto",
-        vector_search_ef: int | None = None,
+        vector_search_ef: int | Literal["by_size"] | None = None,
     ) -> Archive:
         """Open (creating if needed) the archive in ``data_dir``. The model loads on first use.
-        ``vector_search_ef`` sets the vector index's ``ef_search`` (None: as it is)."""
+        ``vector_search_ef`` sets the vector index's ``ef_search``: a number, ``"by_size"``
+        (``ef_search_for`` the passages it holds now), or None (as the collection has it)."""
         one_blas_thread()
         store = await Store.open(data_dir / "archive.db")
+        if vector_search_ef == "by_size":
+            vector_search_ef = ef_search_for(await store.passage_count())
         archive_id = await store.get_meta("archive_id")
         if archive_id is None:
             archive_id = uuid.uuid4().hex[:12]

@@ -15,6 +15,22 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+#: HNSW ``ef_search`` chromadb searches with unless told otherwise.
+CHROMA_EF_SEARCH = 100
+#: Passages per candidate when the archive's size sets ``ef_search`` (``ef_search_for``).
+PASSAGES_PER_CANDIDATE = 125
+#: The most candidates a size-chosen ``ef_search`` weighs (~15 ms a query past 1M passages).
+EF_SEARCH_BY_SIZE_MAX = 10_000
+
+
+def ef_search_for(passages: int) -> int:
+    """The ``ef_search`` an archive of ``passages`` is searched with when none is configured:
+    chromadb's 100 up to 12,500 passages, then one candidate per 125 passages. Chosen from
+    recall@10 against exact search in ``make bench``: 100 finds 0.997 at 10k passages and
+    0.967 at 100k but 0.58 at 1M, where 3,000 finds 0.92 and 8,000 0.96 (HNSW loses its way
+    between clusters of near-duplicates, which a large archive holds more of)."""
+    return min(EF_SEARCH_BY_SIZE_MAX, max(CHROMA_EF_SEARCH, passages // PASSAGES_PER_CANDIDATE))
+
 
 class VectorStoreUnavailable(RuntimeError):
     """The configured chroma server cannot be reached."""

@@ -27,9 +27,11 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCORD_GUILD_IDS", "123, 456")
     monkeypatch.setenv("DISCORD_TOKEN", "MTIz.fake-token-value")
     monkeypatch.setenv("EMBED_DEVICE", "")
+    monkeypatch.setenv("VECTOR_SEARCH_EF", "")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.discord_guild_ids == [123, 456]
     assert settings.embed_device is None
+    assert settings.vector_search_ef is None  # left to the archive's size
     assert settings.discord_token is not None
     assert settings.discord_token.get_secret_value() == "MTIz.fake-token-value"
     assert "fake-token-value" not in repr(settings)

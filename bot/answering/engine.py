@@ -72,7 +72,7 @@ class Engine:
             backend=settings.embed_backend,
             chroma_url=settings.chroma_url,
             embedder=embedder,
-            vector_search_ef=settings.vector_search_ef,
+            vector_search_ef=settings.vector_search_ef or "by_size",
         )
         # A rebuild killed or failed before its switch left a partial generation: removed here,
         # unless a rebuild holds the archive now (another process may still be building it).

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from conftest import settings_for
 
+import index.archive
 from bot.answering.engine import Engine, NotFound
 from bot.terminal.render import source_text
+from index.embedder import Embedder
 from index.models import SearchFilters
 
 ALEPPO = "Fighting in Aleppo broke out on July 19, 2012 and lasted more than four years."
@@ -129,3 +132,15 @@ async def test_an_archive_without_stored_sentence_vectors_still_answers(seeded_c
         for quote in answer.quotes:
             source = await engine.source(quote.passage_id)
             assert source["text"][quote.start : quote.end] == quote.text
+
+
+async def test_vector_search_ef_follows_the_archives_size_unless_configured(
+    seeded_copy: Path, model: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index.archive, "ef_search_for", lambda passages: 40 + passages)
+    async with await Engine.open(settings_for(seeded_copy), embedder=model) as engine:
+        passages = (await engine.stats())["passages"]
+        assert engine.archive.vectors.ef_search == 40 + passages
+    configured = settings_for(seeded_copy, vector_search_ef=250)
+    async with await Engine.open(configured, embedder=model) as engine:
+        assert engine.archive.vectors.ef_search == 250
