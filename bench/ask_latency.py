@@ -269,14 +269,15 @@ def sample_questions(squad: Path, count: int) -> list[str]:
 
 
 async def ask_archive(data_dir: Path, squad: Path, count: int) -> dict[str, object]:
-    """In the child process: open the archive as the bot does, ask ``count`` questions per row
-    of ``ROWS``, measure recall@10 of the vector search on their vectors, and report the peak
-    RSS of this process."""
+    """In the child process: open the archive as the bot does (its caches warmed, as at the
+    bot's start), ask ``count`` questions per row of ``ROWS``, measure recall@10 of the vector
+    search on their vectors, and report the peak RSS of this process."""
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     sample = sample_questions(squad, count)
     async with await Engine.open(settings.model_copy(update={"data_dir": data_dir})) as engine:
         stats = await engine.stats()
-        await engine.ask(sample[0])  # load the model and warm the caches
+        await engine.warm_up()  # as the bot does at start, before it takes questions
+        await engine.ask(sample[0])  # load the model
         rows = []
         for name, filters, suffix in ROWS:
             latencies = []

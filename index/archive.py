@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from index.documents import SaveOutcome, SaveResult
 from index.embedder import Backend, Embedder, load_embedder
+from index.lexical import common_term_frequencies
 from index.models import ArchiveStats, DocumentRecord, Hit, Passage, SearchFilters
 from index.search import reciprocal_rank_fusion
 from index.store import Store
@@ -91,6 +92,12 @@ LEXICAL_OVERFETCH_SHARE = 0.25
 # projected from then on; smaller archives keep full int8 copies, whose room does not matter.
 PROJECTION_MIN_PASSAGES = 2_000
 PROJECTION_SAMPLE_PASSAGES = 10_000
+# ``warm_up`` reads the document frequency of every term in this many passages or more (at most
+# the ``WARM_TERMS_MAX`` commonest): looked up cold, such a term's posting list is walked while
+# the question waits (at 1M passages ~3 ms a question, up to 9, until the cache holds its words);
+# a rarer term is quick to look up when asked.
+WARM_TERM_MIN_PASSAGES = 100
+WARM_TERMS_MAX = 50_000
 
 
 def collection_name(archive_id: str, version: int) -> str:
@@ -148,6 +155,8 @@ class Archive:
         # Passage counts per FTS term (IDF, common-term cut) and the archive's named authors:
         # ~3 ms and ~2 ms per ask at 100k passages when read from SQLite every time.
         self._frequencies: dict[str, int] = {}
+        # How many times ``changed`` has run: what ``warm_up`` read is stale when it moved.
+        self._changes = 0
         self._authors: list[str] | None = None
         # The first and last publication dates: a dated filter becomes facet tokens within them.
         self._published_bounds: tuple[date, date] | None = None
@@ -160,6 +169,7 @@ class Archive:
         # and the passages each recent filter admits (seqs; a server filters by a few sites).
         self._table: ProjectedTable | None = None
         self._table_read = False
+        self._table_loading = asyncio.Lock()
         self._admitted_seqs: dict[SearchFilters, np.ndarray] = {}
 
     @classmethod
@@ -435,9 +445,26 @@ class Archive:
             self._authors = await self.store.authors()
         return self._authors
 
+    async def warm_up(self) -> None:
+        """Fill now the caches the first asks would otherwise fill one at a time: the document
+        frequencies of the common terms (``WARM_TERM_MIN_PASSAGES``, read beside the archive's
+        connection) and, for a projected archive, the packed vectors of filtered search (~3 s
+        at 1M passages). A long-running face starts it at start-up (``Engine.warm_up``)."""
+        await self.refresh()
+        changes = self._changes
+        frequencies = await asyncio.to_thread(
+            common_term_frequencies, self.store.path, WARM_TERM_MIN_PASSAGES, WARM_TERMS_MAX
+        )
+        await self.refresh()
+        if changes == self._changes:  # else the counts may be stale: left to be looked up
+            self._frequencies.update(frequencies)
+        if await self.projection() is not None:
+            await self._projected_table()
+
     def changed(self) -> None:
         """Forget the cached counts: passages were added or removed, through this archive or
         its ``writer``."""
+        self._changes += 1
         self._total = None
         self._admitted.clear()
         self._frequencies.clear()
@@ -540,10 +567,11 @@ class Archive:
     async def _projected_table(self) -> ProjectedTable | None:
         """Every packed passage vector in memory, once the archive is projected (read again
         after the archive changes: ~0.2 s at 100k passages)."""
-        if not self._table_read:
-            seqs, ids, blobs = await self.store.all_passage_vectors()
-            self._table = await asyncio.to_thread(ProjectedTable.of, seqs, ids, blobs)
-            self._table_read = True
+        async with self._table_loading:  # ``warm_up`` and an ask may both want it first
+            if not self._table_read:
+                seqs, ids, blobs = await self.store.all_passage_vectors()
+                self._table = await asyncio.to_thread(ProjectedTable.of, seqs, ids, blobs)
+                self._table_read = True
         return self._table
 
     async def _filter_seqs(self, filters: SearchFilters) -> np.ndarray:

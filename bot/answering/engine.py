@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import math
 import re
 import sqlite3
@@ -32,12 +34,19 @@ from index.models import Hit, PassageKind, SearchFilters
 from index.text import Span, content_words, fold, sentence_spans, words
 from ingest.rebuild import discard_partial_generations
 
+log = logging.getLogger("archivist")
+
 # How many passages are searched for quotable sentences.
 PASSAGES_FOR_QUOTES = 8
 NEIGHBOURS = 2
 
 _ABOUT_READERS = re.compile(r"\b(readers?|comments?|commenters?|commented)\b", re.IGNORECASE)
 _ABOUT_ARTICLE = re.compile(r"\b(the article|the report|the outlet|reported)\b", re.IGNORECASE)
+
+
+def _log_warm_up_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning("warming the archive's caches failed: %s", error)
 
 
 class NotFound(LookupError):
@@ -56,6 +65,7 @@ class Engine:
         # Whether some passages have no vector in chromadb (None: not looked yet). Looked at
         # once while all have one, at every ask while some do not (so a repair is noticed).
         self._vectors_missing: bool | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
@@ -79,7 +89,18 @@ class Engine:
         await discard_partial_generations(archive)
         return cls(archive, Generator.from_settings(settings), reranker)
 
+    def warm_up(self) -> asyncio.Task[None]:
+        """Fill the archive's caches beside the first asks (``Archive.warm_up``), so they are
+        answered as fast as later ones: a long-running face (the bot, the console) calls it at
+        start. A failure only costs the first asks their speed, so it is logged, not raised."""
+        if self._warming is None:
+            self._warming = asyncio.create_task(self.archive.warm_up())
+            self._warming.add_done_callback(_log_warm_up_failure)
+        return self._warming
+
     async def close(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
         if self.generator is not None:
             await self.generator.close()
         await self.archive.close()

@@ -414,6 +414,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
         await warn_missing_vectors(engine)
+        engine.warm_up()
         if settings.discord_token is not None:
             from bot.discord.app import DiscordRefused, run_discord
 

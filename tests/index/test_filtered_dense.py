@@ -177,3 +177,54 @@ async def test_opening_an_archive_keeps_numpy_blas_to_one_thread(
         assert all(pool["num_threads"] == 1 for pool in blas)
     finally:
         await archive.close()
+
+
+async def test_warming_up_reads_the_common_terms_frequencies_once(
+    tmp_path: Path, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive_module, "WARM_TERM_MIN_PASSAGES", 10)
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        expected, _ = await archive.document_frequencies(["storm", "harbour", "r2013"])
+        archive.changed()  # forget them
+        await archive.warm_up()
+
+        async def looked_up(terms: list[str]) -> dict[str, int]:
+            raise AssertionError(f"looked up {terms} after warming up")
+
+        monkeypatch.setattr(archive.store, "document_frequencies", looked_up)
+        # "storm" (20 passages) and "harbour" (10) come from the warm-up
+        found, _ = await archive.document_frequencies(["storm", "harbour"])
+        assert (
+            found
+            == {"storm": expected["storm"], "harbour": expected["harbour"]}
+            == {
+                "storm": 20,
+                "harbour": 10,
+            }
+        )
+        with pytest.raises(AssertionError, match="r2013"):  # one passage: looked up when asked
+            await archive.document_frequencies(["r2013"])
+    finally:
+        await archive.close()
+
+
+async def test_counts_read_while_the_archive_changed_are_not_kept(
+    tmp_path: Path, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive_module, "WARM_TERM_MIN_PASSAGES", 10)
+    archive = await _archive(tmp_path, hash_embedder)
+    try:
+        archive.changed()
+        read = archive_module.common_term_frequencies
+
+        def read_during_a_change(*args: object) -> dict[str, int]:
+            found = read(*args)  # type: ignore[arg-type]
+            archive.changed()  # a page saved meanwhile
+            return found
+
+        monkeypatch.setattr(archive_module, "common_term_frequencies", read_during_a_change)
+        await archive.warm_up()
+        assert "storm" not in archive._frequencies
+    finally:
+        await archive.close()

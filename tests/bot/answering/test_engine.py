@@ -144,3 +144,24 @@ async def test_vector_search_ef_follows_the_archives_size_unless_configured(
     configured = settings_for(seeded_copy, vector_search_ef=250)
     async with await Engine.open(configured, embedder=model) as engine:
         assert engine.archive.vectors.ef_search == 250
+
+
+async def test_a_failed_warm_up_is_logged_and_asks_still_answer(
+    seeded_copy: Path,
+    model: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with await Engine.open(settings_for(seeded_copy), embedder=model) as engine:
+
+        async def broken() -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(engine.archive, "warm_up", broken)
+        warming = engine.warm_up()
+        assert engine.warm_up() is warming  # started once
+        with pytest.raises(sqlite3.OperationalError):
+            await warming
+        answer = await engine.ask("When did fighting in Aleppo break out?")
+    assert answer.answered
+    assert "warming the archive's caches failed: disk I/O error" in caplog.text
