@@ -71,7 +71,7 @@ reranker: $(STAMP)
 
 ## Archive scale in one table: ingest of 10,000 passages against the raw model rate; ask latency,
 ## recall@10, disk per 100k and the asking process's peak RSS at 10k, 100k and 1M passages (each
-## archive built once under build/bench; the 1M one took 39 minutes on 2 cores).
+## archive built once under build/bench; the 1M one took 47 minutes on 2 cores).
 ## BENCH_ARGS="--json", "--passages N", "--latency-passages N [N ...]", "--device cuda";
 ## `python -m bench ask` for the latency table alone.
 bench: $(STAMP)
