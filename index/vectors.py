@@ -28,7 +28,8 @@ def ef_search_for(passages: int) -> int:
     chromadb's 100 up to 12,500 passages, then one candidate per 125 passages. Chosen from
     recall@10 against exact search in ``make bench``: 100 finds 0.997 at 10k passages and
     0.967 at 100k but 0.58 at 1M, where 3,000 finds 0.92 and 8,000 0.96 (HNSW loses its way
-    between clusters of near-duplicates, which a large archive holds more of)."""
+    between clusters of near-duplicates, and the benchmark's 1M archive repeats each real
+    passage ~340 times)."""
     return min(EF_SEARCH_BY_SIZE_MAX, max(CHROMA_EF_SEARCH, passages // PASSAGES_PER_CANDIDATE))
 
 
