@@ -55,6 +55,22 @@ class PendingPassage:
     text: str
 
 
+def read_passage_vectors(path: Path) -> tuple[list[int], list[str], list[bytes]]:
+    """Every stored passage vector of the archive at ``path`` with its passage's seq and id, in
+    seq order, read on a read-only connection of its own: at 1M passages the read takes ~1 s,
+    which would hold up every query on the archive's own connection. Blocks: call it in a
+    worker thread."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            """SELECT v.seq, p.id, v.vector FROM passage_vectors v
+               JOIN passages p ON p.seq = v.seq ORDER BY v.seq"""
+        ).fetchall()
+    finally:
+        db.close()
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
 def embedded_passages(
     path: Path,
 ) -> Iterator[tuple[str, np.ndarray, list[tuple[int, int]], np.ndarray]]:
@@ -196,12 +212,3 @@ class VectorCopies(StoreBase):
                 pid: ([(a, b) for a, b in json.loads(spans)], blob)
                 for pid, spans, blob in await cursor.fetchall()
             }
-
-    async def all_passage_vectors(self) -> tuple[list[int], list[str], list[bytes]]:
-        """Every stored passage vector with its passage's seq and id, in seq order."""
-        async with self._db.execute(
-            """SELECT v.seq, p.id, v.vector FROM passage_vectors v
-               JOIN passages p ON p.seq = v.seq ORDER BY v.seq"""
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
+import threading
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import index.archive as archive_module
+import index.generations
+from index import vector_codec
 from index.archive import Archive
 from index.embedder import HashEmbedder
+from index.generations import rebuild_generation
 from index.models import SearchFilters
+from index.stored_vectors import read_passage_vectors
+from index.vector_codec import ProjectedTable, Projection, cosines, pack
 from ingest.chunking import build_document
 from ingest.page import Page, PageComment
 
@@ -144,7 +154,7 @@ async def test_the_facet_tokens_admit_what_the_filter_sql_admits(
 ) -> None:
     archive = await _archive(tmp_path, hash_embedder)
     try:
-        seqs, ids, _ = await archive.store.all_passage_vectors()
+        seqs, ids, _ = read_passage_vectors(archive.store.path)
         seq_of = dict(zip(ids, seqs, strict=True))
         bounds = await archive.store.published_bounds()
         for filters in [
@@ -219,3 +229,125 @@ async def test_counts_read_while_the_archive_changed_are_not_kept(
         assert "storm" not in archive._frequencies
     finally:
         await archive.close()
+
+
+async def _projected_archive(path: Path, monkeypatch: pytest.MonkeyPatch) -> Archive:
+    """An archive large enough to project its vectors (``PROJECTION_MIN_PASSAGES`` lowered),
+    so filtered dense search reads the packed vectors in memory."""
+    monkeypatch.setattr(archive_module, "PROJECTION_MIN_PASSAGES", 150)
+    archive = await Archive.open(path, embedder=HashEmbedder(dimension=256))
+    for n in range(200):
+        page = Page(
+            origin=f"/p/{n}.txt",
+            format="text",
+            body=[f"The council met on day {n}. It voted on bridge {n % 7} and road {n}."],
+            comments=[PageComment(f"Remark {n} on toll {n % 3}.", author=f"reader{n % 5}")],
+        )
+        await archive.save_document(build_document(page))
+    await archive.sync_vectors()
+    assert await archive.projection() is not None
+    return archive
+
+
+async def test_after_a_change_filtered_search_is_served_while_the_vectors_are_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = await _projected_archive(tmp_path, monkeypatch)
+    try:
+        comments = SearchFilters(kind="comment")
+        await archive.dense_search((await archive.embed(["remark toll"]))[0], comments, 5)
+        in_hand = archive._table
+        assert in_hand is not None
+        read = archive_module.read_passage_vectors
+        release = threading.Event()
+
+        def slow_read(path: Path) -> tuple[list[int], list[str], list[bytes]]:
+            assert release.wait(10)
+            return read(path)
+
+        monkeypatch.setattr(archive_module, "read_passage_vectors", slow_read)
+        page = Page(
+            origin="/p/new.txt",
+            format="text",
+            body=["Zebra crossing plans."],
+            comments=[PageComment("Zebra crossings slow the trams.", author="newcomer")],
+        )
+        await archive.save_document(build_document(page))
+        await archive.sync_vectors()
+        [new], _ = await archive.store.vectors_matching(SearchFilters(author="newcomer"))
+        vector = (await archive.embed(["Zebra crossings slow the trams."]))[0]
+        # served at once from the table in hand, which does not hold the new comment yet
+        found = await asyncio.wait_for(archive.dense_search(vector, comments, 5), timeout=5)
+        assert archive._table is in_hand and new not in [pid for pid, _ in found]
+        rereading = archive._table_rereading
+        assert rereading is not None
+        release.set()
+        await rereading
+        found = await archive.dense_search(vector, comments, 5)
+        assert found[0][0] == new
+    finally:
+        await archive.close()
+
+
+async def test_a_generation_switch_reads_the_vectors_before_searching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index.generations, "PROJECTION_MIN_PASSAGES", 150)
+    archive = await _projected_archive(tmp_path, monkeypatch)
+    try:
+        comments = SearchFilters(kind="comment")
+        vector = (await archive.embed(["Remark 7 on toll 1."]))[0]
+        before = await archive.dense_search(vector, comments, 5)
+        in_hand = archive._table
+        await rebuild_generation(archive)  # new vectors, a new projection: the old table is void
+        after = await archive.dense_search(vector, comments, 5)
+        assert archive._table is not in_hand and archive._table_rereading is None
+        assert [pid for pid, _ in after] == [pid for pid, _ in before]
+        _, blobs = await archive.store.vectors_matching(comments)
+        scores = cosines(blobs, vector, await archive.projection())
+        assert [score for _, score in after] == pytest.approx(sorted(scores, reverse=True)[:5])
+    finally:
+        await archive.close()
+
+
+async def test_a_failed_second_read_keeps_the_table_in_hand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    archive = await _projected_archive(tmp_path, monkeypatch)
+    try:
+        comments = SearchFilters(kind="comment")
+        vector = (await archive.embed(["remark toll"]))[0]
+        expected = await archive.dense_search(vector, comments, 5)
+        in_hand = archive._table
+
+        def broken_read(path: Path) -> tuple[list[int], list[str], list[bytes]]:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(archive_module, "read_passage_vectors", broken_read)
+        archive.changed()
+        with caplog.at_level(logging.WARNING, logger="index.archive"):
+            assert await archive.dense_search(vector, comments, 5) == expected
+            if archive._table_rereading is not None:
+                await archive._table_rereading
+        assert "reading the archive's vectors again failed" in caplog.text
+        assert archive._table is in_hand
+    finally:
+        await archive.close()
+
+
+def test_the_table_built_in_slices_is_the_table_built_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    projection = Projection.fit(
+        np.random.default_rng(3).standard_normal((600, 256)).astype(np.float32)
+    )
+    vectors = np.random.default_rng(4).standard_normal((7, 256)).astype(np.float32)
+    blobs = [pack(row[None, :], projection) for row in vectors]
+    seqs, ids = [2, 3, 5, 8, 13, 21, 34], [f"p{n}" for n in range(7)]
+    whole = ProjectedTable.of(seqs, ids, blobs)
+    monkeypatch.setattr(vector_codec, "BUILD_SLICE", 2)
+    sliced = ProjectedTable.of(seqs, ids, blobs)
+    assert whole is not None and sliced is not None
+    assert np.array_equal(whole.raw, sliced.raw) and whole.seq_of == sliced.seq_of
+    query = vectors[4] / np.linalg.norm(vectors[4])
+    assert sliced.nearest(np.array(seqs), query, projection, 1)[0][0] == "p4"
