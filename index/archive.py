@@ -171,10 +171,10 @@ class Archive:
         # Filtered dense search in memory (projected archives): every packed passage vector,
         # and the passages each recent filter admits (seqs; a server filters by a few sites).
         self._table: ProjectedTable | None = None
-        self._table_read = False
         self._table_loading = asyncio.Lock()
-        # The generation and projection the table was read under (a rebuild's switch changes
-        # them, and the table is then of no use), whether passages changed since, and the
+        # The generation and projection the table was read under (None: not read yet; a
+        # rebuild's switch changes them, and the table is then of no use), whether passages
+        # changed since, and the
         # read of a fresh table that a change started (``_projected_table``).
         self._table_basis: tuple[int, str | None] | None = None
         self._table_stale = False
@@ -463,9 +463,10 @@ class Archive:
 
     async def warm_up(self) -> None:
         """Fill now the caches the first asks would otherwise fill one at a time: the document
-        frequencies of the common terms (``WARM_TERM_MIN_PASSAGES``, read beside the archive's
-        connection) and, for a projected archive, the packed vectors of filtered search (~3 s
-        at 1M passages). A long-running face starts it at start-up (``Engine.warm_up``)."""
+        frequencies of the common terms (``WARM_TERM_MIN_PASSAGES``) and, for a projected
+        archive, the packed vectors of filtered search (~3 s at 1M passages), both read on
+        connections of their own beside the archive's. A long-running face starts it at
+        start-up (``Engine.warm_up``)."""
         await self.refresh()
         changes = self._changes
         frequencies = await asyncio.to_thread(
@@ -587,14 +588,13 @@ class Archive:
         fresh one is read beside it: at each commit of an ingest running beside the bot, a
         filtered ask at 1M passages waited ~1.9 s for it. Until the fresh table is in, the
         passages embedded since are found by the keyword half and unfiltered search only."""
-        await self.projection()
-        basis = (self.index_version, self._projection_text)
-        if self._table_read and self._table_basis == basis:
+        basis = await self._table_basis_now()
+        if self._table_basis == basis:
             if self._table_stale and self._table_rereading is None:
                 self._table_rereading = asyncio.create_task(self._reread_table())
             return self._table
         async with self._table_loading:  # ``warm_up`` and an ask may both want it first
-            if not self._table_read or self._table_basis != basis:
+            if self._table_basis != basis:
                 await self._read_table(basis)
         return self._table
 
@@ -603,14 +603,18 @@ class Archive:
         self._table = await asyncio.to_thread(
             lambda: ProjectedTable.of(*read_passage_vectors(self.store.path))
         )
-        self._table_read, self._table_basis = True, basis
+        self._table_basis = basis
+
+    async def _table_basis_now(self) -> tuple[int, str | None]:
+        await self.projection()
+        return self.index_version, self._projection_text
 
     async def _reread_table(self) -> None:
         """Replace a table the archive changed under, unless a rebuild's switch made the
         next ask read one itself. A failed read leaves the old table (logged)."""
         try:
             async with self._table_loading:
-                basis = (self.index_version, self._projection_text)
+                basis = await self._table_basis_now()
                 if self._table_stale and self._table_basis == basis:
                     await self._read_table(basis)
         except Exception:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 from index.filters import nocase
 from index.models import SearchFilters
-from index.store_base import StoreBase
+from index.store_base import StoreBase, read_only_connection
 
 
 def fts_query(terms: Iterable[str]) -> str:
@@ -73,13 +73,10 @@ def common_term_frequencies(db_path: Path, min_passages: int, most: int) -> dict
     commonest), read on a read-only connection of its own: fts5vocab walks every posting list
     (~2 s at 1M passages), which would hold up the archive's own connection. Blocks: call it in
     a worker thread."""
-    db = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
+    with contextlib.closing(read_only_connection(db_path)) as db:
         rows = db.execute(
             "SELECT term, doc FROM passages_fts_vocab WHERE doc >= ?", [min_passages]
         ).fetchall()
-    finally:
-        db.close()
     rows.sort(key=lambda row: -row[1])
     return {term: int(doc) for term, doc in rows[:most]}
 

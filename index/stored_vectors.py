@@ -16,7 +16,7 @@ import aiosqlite
 import numpy as np
 
 from index.schema import PASSAGE_TEXT
-from index.store_base import StoreBase
+from index.store_base import StoreBase, read_only_connection
 from index.stored_text import passage_text
 from index.vector_codec import Projection, pack, unpack
 
@@ -60,14 +60,11 @@ def read_passage_vectors(path: Path) -> tuple[list[int], list[str], list[bytes]]
     seq order, read on a read-only connection of its own: at 1M passages the read takes ~1 s,
     which would hold up every query on the archive's own connection. Blocks: call it in a
     worker thread."""
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
+    with contextlib.closing(read_only_connection(path)) as db:
         rows = db.execute(
             """SELECT v.seq, p.id, v.vector FROM passage_vectors v
                JOIN passages p ON p.seq = v.seq ORDER BY v.seq"""
         ).fetchall()
-    finally:
-        db.close()
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
