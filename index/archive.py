@@ -158,7 +158,8 @@ class Archive:
         # Passage counts per FTS term (IDF, common-term cut) and the archive's named authors:
         # ~3 ms and ~2 ms per ask at 100k passages when read from SQLite every time.
         self._frequencies: dict[str, int] = {}
-        # How many times ``changed`` has run: what ``warm_up`` read is stale when it moved.
+        # How many times ``changed`` has run: what ``warm_up`` or the table below read is stale
+        # when it moved since.
         self._changes = 0
         self._authors: list[str] | None = None
         # The first and last publication dates: a dated filter becomes facet tokens within them.
@@ -173,11 +174,10 @@ class Archive:
         self._table: ProjectedTable | None = None
         self._table_loading = asyncio.Lock()
         # The generation and projection the table was read under (None: not read yet; a
-        # rebuild's switch changes them, and the table is then of no use), whether passages
-        # changed since, and the
-        # read of a fresh table that a change started (``_projected_table``).
+        # rebuild's switch changes them, and the table is then of no use), ``_changes`` when its
+        # read began, and the read of a fresh table that a change started (``_projected_table``).
         self._table_basis: tuple[int, str | None] | None = None
-        self._table_stale = False
+        self._table_changes = 0
         self._table_rereading: asyncio.Task[None] | None = None
         self._projection_text: str | None = None
         self._admitted_seqs: dict[SearchFilters, np.ndarray] = {}
@@ -389,10 +389,11 @@ class Archive:
         def repack(blob: bytes, count: int) -> bytes:
             return pack(unpack(blob, count, projection), projection)
 
-        await self.store.set_meta("vector_projection", projection.to_text())
+        text = projection.to_text()
+        await self.store.set_meta("vector_projection", text)
         await self.store.repack_vectors(repack)
         self._projection, self._projection_read = projection, True
-        self._projection_text = projection.to_text()
+        self._projection_text = text
 
     async def reconcile_vectors(self) -> tuple[int, int]:
         """Make chromadb hold exactly the passages SQLite holds, whatever happened before (a
@@ -488,7 +489,6 @@ class Archive:
         self._authors = None
         self._bounds_read = False
         self._projection_read = False
-        self._table_stale = True  # kept serving until a fresh one is read (_projected_table)
         self._admitted_seqs.clear()
 
     async def refresh(self) -> None:
@@ -590,7 +590,7 @@ class Archive:
         passages embedded since are found by the keyword half and unfiltered search only."""
         basis = await self._table_basis_now()
         if self._table_basis == basis:
-            if self._table_stale and self._table_rereading is None:
+            if self._table_stale() and self._table_rereading is None:
                 self._table_rereading = asyncio.create_task(self._reread_table())
             return self._table
         async with self._table_loading:  # ``warm_up`` and an ask may both want it first
@@ -598,8 +598,13 @@ class Archive:
                 await self._read_table(basis)
         return self._table
 
+    def _table_stale(self) -> bool:
+        """Whether passages changed since the last read of the table began: the table in hand
+        keeps serving until a fresh one is read (``_projected_table``)."""
+        return self._table_changes != self._changes
+
     async def _read_table(self, basis: tuple[int, str | None]) -> None:
-        self._table_stale = False  # a change from now on calls for another read
+        self._table_changes = self._changes  # a change from now on calls for another read
         self._table = await asyncio.to_thread(
             lambda: ProjectedTable.of(*read_passage_vectors(self.store.path))
         )
@@ -615,7 +620,7 @@ class Archive:
         try:
             async with self._table_loading:
                 basis = await self._table_basis_now()
-                if self._table_stale and self._table_basis == basis:
+                if self._table_stale() and self._table_basis == basis:
                     await self._read_table(basis)
         except Exception:
             log.warning("reading the archive's vectors again failed", exc_info=True)
