@@ -656,20 +656,23 @@ class Archive:
         query: str,
         filters: SearchFilters | None = None,
         limit: int = 10,
-        query_vector: np.ndarray | None = None,
+        query_vector: np.ndarray | asyncio.Future[np.ndarray] | None = None,
         *,
         refresh: bool = True,
+        keyword: asyncio.Future[list[tuple[str, float]]] | None = None,
     ) -> list[Hit]:
         """Hybrid search: chromadb nearest neighbours and FTS5 BM25, fused by reciprocal rank.
-        ``refresh=False`` when the caller has just called ``refresh``."""
+        ``query_vector`` may still be on its way (a task embedding the question): the keyword
+        half needs none, so it runs while the model works (``embedding``). ``keyword``: the
+        keyword half already started (``keyword_search``). ``refresh=False`` when the caller
+        has just called ``refresh``."""
         filters = filters or SearchFilters()
         if refresh:
             await self.refresh()
-        if query_vector is None:
-            query_vector = (await self.embed([query]))[0]
+        vector = self.embedding(query) if query_vector is None else query_vector
         dense, lexical = await asyncio.gather(
-            self.dense_search(query_vector, filters, CANDIDATES),
-            self._lexical(query, filters),
+            self._dense_once_embedded(vector, filters),
+            keyword if keyword is not None else self._lexical(query, filters),
         )
         dense_rank = {pid: rank for rank, (pid, _) in enumerate(dense, start=1)}
         similarity = dict(dense)
@@ -689,7 +692,32 @@ class Archive:
             if pid in passages  # a vector whose passage was just removed is not an answer
         ]
 
-    async def _lexical(self, query: str, filters: SearchFilters) -> list[tuple[str, float]]:
+    def embedding(self, text: str) -> asyncio.Task[np.ndarray]:
+        """``text``'s vector, computed in a worker thread from now on: a question's embedding
+        (~8 ms at 1M passages on two cores) and the FTS5 query of its keyword search (~24 ms)
+        use different threads, so a search started meanwhile (``search``) waits for the longer
+        of the two rather than for both."""
+        return asyncio.ensure_future(self._embedded_one(text))
+
+    async def _embedded_one(self, text: str) -> np.ndarray:
+        return (await self.embed([text]))[0]
+
+    async def _dense_once_embedded(
+        self, vector: np.ndarray | asyncio.Future[np.ndarray], filters: SearchFilters
+    ) -> list[tuple[str, float]]:
+        if isinstance(vector, asyncio.Future):
+            vector = await vector
+        return await self.dense_search(vector, filters, CANDIDATES)
+
+    async def keyword_search(self, query: str, filters: SearchFilters) -> list[tuple[str, float]]:
+        """The keyword half of ``search``, on the side connection (``Store.side``): for a
+        search started ahead of need, in a task handed to ``search`` as ``keyword``. It runs
+        beside the archive's other reads, and cancelling its task interrupts the query."""
+        return await self._lexical(query, filters, beside=True)
+
+    async def _lexical(
+        self, query: str, filters: SearchFilters, *, beside: bool = False
+    ) -> list[tuple[str, float]]:
         terms = await self.lexical_terms(query)
         if (filters.since or filters.until) and await self._dated() is None:
             return []  # no page has a date: none is inside a period
@@ -698,9 +726,11 @@ class Archive:
             # BM25 reads the whole archive's statistics either way, so the admitted passages
             # of an unfiltered ranking come in the order the filtered query would give them.
             fetch = min(OVERFETCH_MAX, math.ceil(CANDIDATES / share * 1.5))
-            found = await self.store.lexical_search(terms, SearchFilters(), fetch)
+            found = await self.store.lexical_search(terms, SearchFilters(), fetch, beside=beside)
             return await self._keep_admitted(found, filters, CANDIDATES)
-        return await self.store.lexical_search(terms, filters, CANDIDATES, self._published_bounds)
+        return await self.store.lexical_search(
+            terms, filters, CANDIDATES, self._published_bounds, beside=beside
+        )
 
     async def _dated(self) -> tuple[date, date] | None:
         """The archive's first and last publication dates (None: nothing is dated), as of the

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from index.filters import nocase
 from index.models import SearchFilters
-from index.store_base import StoreBase, read_only_connection
+from index.read_connections import read_only_connection
+from index.store_base import StoreBase
 
 
 def fts_query(terms: Iterable[str]) -> str:
@@ -90,12 +91,15 @@ class LexicalSearch(StoreBase):
         filters: SearchFilters,
         limit: int,
         published_bounds: tuple[date, date] | None = None,
+        *,
+        beside: bool = False,
     ) -> list[tuple[str, float]]:
         """Passage ids ranked by BM25 (best first) with their scores; the author column counts
         most, so "what did Random guy say" finds Random guy's comments. Filters are facet
         tokens in the same FTS5 query; ranking inside FTS5 and joining only the top rows is
         ~3x faster than joining every match (30k rows for a common word at 100k passages).
-        ``published_bounds`` are the archive's, when the caller keeps them; else they are read."""
+        ``published_bounds`` are the archive's, when the caller keeps them; else they are read.
+        ``beside``: on the side connection (``read_connections``), beside the archive's reads."""
         if not terms:
             return []
         dated = published_bounds
@@ -110,9 +114,13 @@ class LexicalSearch(StoreBase):
                 WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?
             ) AS f JOIN passages p ON p.seq = f.rowid ORDER BY f.rank
         """
-        query = f"{fts_query(terms)}{facets}"
-        async with self._db.execute(sql, [query, limit]) as cursor:
-            return [(pid, -score) for pid, score in await cursor.fetchall()]
+        parameters = [f"{fts_query(terms)}{facets}", limit]
+        if beside:
+            rows = await self.side.fetchall(sql, parameters)
+        else:
+            async with self._db.execute(sql, parameters) as cursor:
+                rows = list(await cursor.fetchall())
+        return [(pid, -score) for pid, score in rows]
 
     async def facet_sequences(
         self,

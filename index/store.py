@@ -29,6 +29,7 @@ from index.generation_records import GenerationRecords
 from index.lexical import LexicalSearch, facet_query, fts_query, period_tokens
 from index.meta import Metadata
 from index.passages import PassageReads
+from index.read_connections import SideConnection
 from index.schema import migrate
 from index.sources import SourceRecords, simhash_bands
 from index.stored_text import passage_text
@@ -66,11 +67,13 @@ class Store(
     GenerationRecords,
     Metadata,
 ):
-    """Async access to ``archive.db``. One connection; aiosqlite runs it on its own thread."""
+    """Async access to ``archive.db``. One connection, which aiosqlite runs on its own thread,
+    and a read-only one beside it for searches started ahead of need (``read_connections``)."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        self.side = SideConnection(path, PAGE_CACHE_KIB)
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -95,4 +98,5 @@ class Store(
         return cls(db, path)
 
     async def close(self) -> None:
+        await self.side.close()
         await self._db.close()

@@ -15,8 +15,9 @@ from typing import Any
 import aiosqlite
 import numpy as np
 
+from index.read_connections import read_only_connection
 from index.schema import PASSAGE_TEXT
-from index.store_base import StoreBase, read_only_connection
+from index.store_base import StoreBase
 from index.stored_text import passage_text
 from index.vector_codec import Projection, pack, unpack
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.answering.answer import ABSTAIN_BELOW, Answer, abstaining, compose
 from bot.answering.generator import Generator
-from bot.answering.question_dates import date_range, without_phrase
+from bot.answering.question_dates import DateRange, date_range, without_phrase
 from bot.answering.reader_names import (
     MAX_NAME_CANDIDATES,
     TOPIC_PASSAGES,
@@ -47,6 +47,15 @@ _ABOUT_ARTICLE = re.compile(r"\b(the article|the report|the outlet|reported)\b",
 def _log_warm_up_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and (error := task.exception()) is not None:
         log.warning("warming the archive's caches failed: %s", error)
+
+
+def _abandon(future: asyncio.Future[Any]) -> None:
+    """Stop waiting for work started ahead of need: cancelled while it runs; a failure it met
+    already is marked as seen (nothing needed its result, so it is nobody's news)."""
+    if not future.done():
+        future.cancel()
+    elif not future.cancelled():
+        future.exception()
 
 
 class NotFound(LookupError):
@@ -209,6 +218,22 @@ class Engine:
         if not question:
             raise ValueError("the question is empty")
         given = filters or SearchFilters()
+        # Embedded while the filters are read and the first keyword search runs (``search``).
+        question_vector = self.archive.embedding(question)
+        try:
+            answer = await self._ask(question, given, question_vector, passages)
+        finally:
+            _abandon(question_vector)
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    async def _ask(
+        self,
+        question: str,
+        given: SearchFilters,
+        question_vector: asyncio.Future[np.ndarray],
+        passages: int,
+    ) -> Answer:
         await self.archive.refresh()
         filters = await self.infer_filters(question, given)
         # "What did Random guy say?": naming the reader is the whole request.
@@ -221,7 +246,6 @@ class Engine:
         search_text = (without_phrase(question, named) or question) if named else question
         if self._vectors_missing is not False or self.archive.model_mismatch():
             await self.vector_gap()
-        question_vector = (await self.archive.embed([question]))[0]
         idf = await self.question_idf(question)
         # Each reading of the question, tried in turn until one answers: as read, then, when
         # the reader it names was read from its words and none of their comments answers,
@@ -232,45 +256,90 @@ class Engine:
             plain = await self.infer_filters(question, given, readers_by_name=False)
             readings.append((plain, True))
         for reading, require_evidence in readings:
+            whole_archive_keywords = None
             if named is not None:
-                dated = replace(reading, since=named.since, until=named.until)
-                answer = await self._answer(
+                whole_archive_keywords = asyncio.ensure_future(
+                    self._keywords_once_embedded(question, reading, question_vector)
+                )
+            try:
+                answer = await self._answered_in(
                     question,
                     search_text,
+                    named,
                     question_vector,
                     idf,
-                    dated,
+                    reading,
                     passages,
                     require_evidence=require_evidence,
+                    whole_archive_keywords=whole_archive_keywords,
                 )
-                # The filtered bar tells whether anything of the period is about the question;
-                # where the asker set no filter, the answer must also convince the abstention
-                # model, as an unfiltered ask's does: a page that merely appeared that year must
-                # not answer for a fact of that year that a later page holds.
-                unconvincing = (
-                    reading.is_empty() and abstaining() and answer.confidence < ABSTAIN_BELOW
-                )
-                if answer.answered and not unconvincing:
-                    break
-            # The period may be the event's, not the coverage's ("who won in 2000?"); the
-            # answer then says that it comes from the whole archive.
-            answer = await self._answer(
-                question,
-                question,
-                question_vector,
-                idf,
-                reading,
-                passages,
-                require_evidence=require_evidence,
-            )
+            finally:
+                if whole_archive_keywords is not None:
+                    _abandon(whole_archive_keywords)
             if answer.answered:
-                if named is not None:
-                    answer.unmatched_period = named.phrase
                 break
         await self._mark_inferred_dates(answer)
         if self.generator is not None:
             answer = await self._generate(answer)
-        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    async def _keywords_once_embedded(
+        self, question: str, filters: SearchFilters, question_vector: asyncio.Future[np.ndarray]
+    ) -> list[tuple[str, float]]:
+        """The whole archive's keyword search for a question that names a period, started
+        while the period is being searched and weighed: most such questions are answered from
+        the whole archive ("who won in 2000?" names the event's year, not the coverage's).
+        It waits for the question's embedding, which has both cores until then."""
+        await question_vector
+        return await self.archive.keyword_search(question, filters)
+
+    async def _answered_in(
+        self,
+        question: str,
+        search_text: str,
+        named: DateRange | None,
+        question_vector: asyncio.Future[np.ndarray],
+        idf: dict[str, float],
+        reading: SearchFilters,
+        passages: int,
+        *,
+        require_evidence: bool,
+        whole_archive_keywords: asyncio.Future[list[tuple[str, float]]] | None,
+    ) -> Answer:
+        """The answer from the period the question names (``named``), when anything published
+        then answers it; else from the whole archive."""
+        if named is not None:
+            dated = replace(reading, since=named.since, until=named.until)
+            answer = await self._answer(
+                question,
+                search_text,
+                question_vector,
+                idf,
+                dated,
+                passages,
+                require_evidence=require_evidence,
+            )
+            # The filtered bar tells whether anything of the period is about the question;
+            # where the asker set no filter, the answer must also convince the abstention
+            # model, as an unfiltered ask's does: a page that merely appeared that year must
+            # not answer for a fact of that year that a later page holds.
+            unconvincing = reading.is_empty() and abstaining() and answer.confidence < ABSTAIN_BELOW
+            if answer.answered and not unconvincing:
+                return answer
+        # The period may be the event's, not the coverage's ("who won in 2000?"); the
+        # answer then says that it comes from the whole archive.
+        answer = await self._answer(
+            question,
+            question,
+            question_vector,
+            idf,
+            reading,
+            passages,
+            require_evidence=require_evidence,
+            keyword=whole_archive_keywords,
+        )
+        if answer.answered and named is not None:
+            answer.unmatched_period = named.phrase
         return answer
 
     async def _mark_inferred_dates(self, answer: Answer) -> None:
@@ -285,22 +354,29 @@ class Engine:
         self,
         question: str,
         search_text: str,
-        question_vector: np.ndarray,
+        question_vector: asyncio.Future[np.ndarray],
         idf: dict[str, float],
         filters: SearchFilters,
         passages: int,
         *,
         require_evidence: bool,
+        keyword: asyncio.Future[list[tuple[str, float]]] | None = None,
     ) -> Answer:
         hits = await self.archive.search(
-            search_text, filters, passages, query_vector=question_vector, refresh=False
+            search_text,
+            filters,
+            passages,
+            query_vector=question_vector,
+            refresh=False,
+            keyword=keyword,
         )
+        vector = await question_vector
         if self._vectors_missing:
-            hits = await self._with_similarity(hits, question_vector)
+            hits = await self._with_similarity(hits, vector)
         sentences, sentence_vectors = await self.candidate_sentences(hits)
         return compose(
             question,
-            question_vector,
+            vector,
             hits,
             sentence_vectors,
             sentences,

@@ -131,9 +131,11 @@ async def test_a_broad_filter_over_fetches_the_lexical_ranking_and_keeps_what_it
         searched: list[SearchFilters] = []
         search = archive.store.lexical_search
 
-        async def recorded(terms: list[str], filters: SearchFilters, *args: object) -> object:
+        async def recorded(
+            terms: list[str], filters: SearchFilters, *args: object, **kwargs: bool
+        ) -> object:
             searched.append(filters)
-            return await search(terms, filters, *args)  # type: ignore[arg-type]
+            return await search(terms, filters, *args, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(archive.store, "lexical_search", recorded)
         monkeypatch.setattr(archive_module, "EXACT_SEARCH_MAX", 1)

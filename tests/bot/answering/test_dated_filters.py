@@ -151,3 +151,58 @@ async def test_a_period_read_from_the_question_must_convince_the_abstention_mode
     assert doubted.answered and doubted.unmatched_period == "in 2016"
     assert chosen_site.answered and chosen_site.unmatched_period is None
     assert ungated.answered and ungated.unmatched_period is None
+
+
+async def test_the_whole_archive_is_searched_while_the_period_is_weighed(
+    dated_dir: Path, model: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Most questions that name a period are answered from the whole archive ("in 2012" names
+    # the event's year): its keyword search starts beside the period's, and the fallback uses
+    # it rather than searching again. When the period answers, it is cancelled.
+    import bot.answering.engine as engine_module
+
+    events: list[str] = []
+    real_compose = engine_module.compose
+
+    def noted_compose(*args: Any, **kwargs: Any) -> Answer:
+        events.append("compose, period" if kwargs["filtered"] else "compose, whole archive")
+        return real_compose(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "compose", noted_compose)
+    async with await Engine.open(settings_for(dated_dir), embedder=model) as engine:
+        real_keyword_search = engine.archive.keyword_search
+        real_lexical_search = engine.archive.store.lexical_search
+
+        async def noted_keyword_search(query: str, filters: SearchFilters) -> Any:
+            events.append("whole-archive keywords")
+            return await real_keyword_search(query, filters)
+
+        async def noted_lexical_search(*args: Any, **kwargs: Any) -> Any:
+            events.append("keywords beside" if kwargs.get("beside") else "keywords")
+            return await real_lexical_search(*args, **kwargs)
+
+        monkeypatch.setattr(engine.archive, "keyword_search", noted_keyword_search)
+        monkeypatch.setattr(engine.archive.store, "lexical_search", noted_lexical_search)
+        answer = await engine.ask("When did the harbour bridge reopen in 2012?")
+        assert answer.answered and "reopened" in answer.quotes[0].text
+        assert answer.unmatched_period == "in 2012"
+        assert events.index("whole-archive keywords") < events.index("compose, period")
+        assert events.count("keywords beside") == 1  # the fallback searched no second time
+
+        cancelled: list[bool] = []
+
+        async def slow_keyword_search(query: str, filters: SearchFilters) -> Any:
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+            return await real_keyword_search(query, filters)
+
+        monkeypatch.setattr(engine.archive, "keyword_search", slow_keyword_search)
+        answer = await asyncio.wait_for(
+            engine.ask("What happened to the harbour bridge in 2016?"), 20
+        )
+        assert answer.answered and answer.unmatched_period is None
+        await asyncio.sleep(0)
+        assert cancelled == [True]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import settings_for
 
@@ -165,3 +167,34 @@ async def test_a_failed_warm_up_is_logged_and_asks_still_answer(
         answer = await engine.ask("When did fighting in Aleppo break out?")
     assert answer.answered
     assert "warming the archive's caches failed: disk I/O error" in caplog.text
+
+
+async def test_the_keyword_search_runs_while_the_question_is_embedded(
+    seeded_copy: Path, model: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keyword half needs no vector: an ask starts it before the question's embedding is
+    in, so the ask waits for the longer of the two, not for both."""
+    keyword_search_began = threading.Event()
+    overlapped: list[bool] = []
+
+    class SlowToEmbedQuestions:
+        name, dimension = model.name, model.dimension
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            if len(texts) == 1:  # a question: hold the model until the keyword half starts
+                overlapped.append(keyword_search_began.wait(timeout=3))
+            return model.embed(texts)
+
+    async with await Engine.open(
+        settings_for(seeded_copy), embedder=SlowToEmbedQuestions()
+    ) as engine:
+        lexical_terms = engine.archive.lexical_terms
+
+        async def noted(query: str) -> list[str]:
+            keyword_search_began.set()
+            return await lexical_terms(query)
+
+        monkeypatch.setattr(engine.archive, "lexical_terms", noted)
+        answer = await engine.ask("When did fighting in Aleppo break out?")
+    assert overlapped == [True]
+    assert answer.quotes[0].text == ALEPPO
