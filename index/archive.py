@@ -694,7 +694,7 @@ class Archive:
 
     def embedding(self, text: str) -> asyncio.Task[np.ndarray]:
         """``text``'s vector, computed in a worker thread from now on: a question's embedding
-        (~8 ms at 1M passages on two cores) and the FTS5 query of its keyword search (~24 ms)
+        (~6 ms on two cores) and the FTS5 query of its keyword search (~24 ms at 1M passages)
         use different threads, so a search started meanwhile (``search``) waits for the longer
         of the two rather than for both."""
         return asyncio.ensure_future(self._embedded_one(text))
